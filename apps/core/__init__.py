@@ -1,0 +1,1 @@
+"""The shared kernel: errors, encryption at rest, health, demo data registry."""

@@ -1,0 +1,31 @@
+"""Registry of demo-data seeders.
+
+Each domain registers, in its own ``demo`` module, a function that creates its demo data
+idempotently and returns the lines worth printing (logins, links). ``seed_demo`` runs them in
+the order of ``INSTALLED_APPS``, which is the order of the layers, so a seeder may rely on the
+data of the domains below it.
+"""
+
+from collections.abc import Callable
+
+from django.apps import apps
+from django.utils.module_loading import autodiscover_modules
+
+Seeder = Callable[[], list[str]]
+
+_seeders: list[tuple[str, Seeder]] = []
+
+
+def demo_seeder(func: Seeder) -> Seeder:
+    """Register ``func`` as the demo seeder of its module's app."""
+    if all(registered is not func for _, registered in _seeders):
+        _seeders.append((func.__module__, func))
+    return func
+
+
+def demo_seeders() -> list[Seeder]:
+    """Return the registered seeders, lowest layer first."""
+    autodiscover_modules("demo")
+    layer = {config.name: index for index, config in enumerate(apps.get_app_configs())}
+    ordered = sorted(_seeders, key=lambda item: layer[apps.get_containing_app_config(item[0]).name])
+    return [func for _, func in ordered]

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.core.demo import demo_seeders
+
+
+class Command(BaseCommand):
+    help = "Create the demo data and logins (idempotent). Refused in production unless --force."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DJANGO_DEBUG=false (never against real data).",
+        )
+
+    def handle(self, *args, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates users with published passwords and refuses to run with "
+                "DJANGO_DEBUG=false; pass --force if this really is a demo environment."
+            )
+        for seeder in demo_seeders():
+            for line in seeder():
+                self.stdout.write(line)

@@ -1,0 +1,65 @@
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.core.cache import cache
+
+from apps.accounts.demo import current_totp_code
+from tests.factories import PASSWORD
+
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_answers() -> bool:
+    url = urlparse(REDIS_TEST_URL)
+    try:
+        with socket.create_connection((url.hostname, url.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("redis") and not _redis_answers():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis does not answer at {REDIS_TEST_URL}, and CI must test with it")
+        pytest.skip(f"Redis does not answer at {REDIS_TEST_URL}")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return REDIS_TEST_URL
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # TOTP codes are single-use through the cache; tests must not see each other's.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def sign_in(client, user, *, code: str | None = None, password: str = PASSWORD):
+    """Sign in through the real allauth flow: e-mail and password, then a TOTP code if given."""
+    response = client.post("/accounts/login/", {"login": user.email, "password": password})
+    if code is not None:
+        response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    return response
+
+
+@pytest.fixture
+def staff_client(client):
+    """Return a function signing ``user`` in with its authenticator, as a person would."""
+
+    def _sign_in(user):
+        response = sign_in(client, user, code=current_totp_code(user.totp_secret))
+        assert response.status_code == 302, response.content
+        return client
+
+    return _sign_in
