@@ -57,8 +57,9 @@ def _ensure_demo_staff(role: Role, full_name: str, secret: str) -> User:
 def seed_demo_staff() -> list[str]:
     lines = [
         "Demo staff logins (password for all: " + DEMO_PASSWORD + ")",
-        "Add the TOTP secret to an authenticator app, or type the code shown (valid ~30 s);",
-        "recovery codes are listed at /accounts/2fa/recovery-codes/ once signed in.",
+        "Add the TOTP secret to an authenticator app, or type the code shown (valid about a",
+        "minute; run `.venv/bin/python manage.py seed_demo` again for fresh ones).",
+        "Recovery codes are listed at /accounts/2fa/recovery-codes/ once signed in.",
         "",
         f"  {'role':<14} {'e-mail':<40} {'TOTP secret':<34} code now",
     ]
