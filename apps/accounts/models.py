@@ -8,9 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from apps.core.countries import country_choices
+from apps.core.history import audited_history
 from apps.core.validators import validate_lei
 
 
@@ -59,7 +59,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = audited_history(excluded_fields=["password", "last_login"])
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -114,7 +114,7 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         ordering = ["name"]

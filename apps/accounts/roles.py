@@ -36,6 +36,9 @@ PRODUCT_APPS = (
 VIEW = frozenset({"view"})
 EDIT = frozenset({"view", "add", "change"})
 ALL = frozenset({"view", "add", "change", "delete"})
+# Operations are prepared by one person and checked by another (maker-checker).
+PREPARE_OPERATIONS = frozenset({"submit", "cancel"})
+CHECK_OPERATIONS = frozenset({"submit", "cancel", "approve", "execute", "reverse"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
     Role.OPERATIONS: (
         Grant(VIEW, PRODUCT_APPS),
         Grant(EDIT, ("accounts.organisation", "captable", "deals", "documents", "investors")),
+        Grant(PREPARE_OPERATIONS, ("ledger.operation",)),
     ),
     Role.COMPLIANCE: (
         Grant(VIEW, PRODUCT_APPS),
@@ -63,9 +67,14 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
     Role.FINANCE: (
         Grant(VIEW, PRODUCT_APPS),
         Grant(EDIT, ("deals", "ledger", "valuations")),
+        Grant(CHECK_OPERATIONS, ("ledger.operation",)),
     ),
     Role.AUDITOR: (Grant(VIEW, (*PRODUCT_APPS, "auth")),),
-    Role.ADMINISTRATOR: (Grant(ALL, (*PRODUCT_APPS, "auth.group", "account", "mfa")),),
+    # Administrators manage people and access, not money.
+    Role.ADMINISTRATOR: (
+        Grant(VIEW, PRODUCT_APPS),
+        Grant(ALL, ("accounts", "auth.group", "account", "mfa")),
+    ),
 }
 
 

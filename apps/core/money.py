@@ -1,0 +1,233 @@
+"""Exact money: integer amounts in a currency's ISO 4217 minor unit, and exact splitting.
+
+An amount is never a float. ``Money(amount_minor=123456, currency="EUR")`` is EUR 1,234.56. The
+number of minor-unit digits of each currency is ISO 4217's own (the ``iso4217`` package carries
+the standard's data); CLDR, which babel uses for display, disagrees for a few currencies (it
+gives the Iraqi dinar 0 digits where ISO gives 3), so ISO decides and babel only formats.
+
+Splitting an amount among parties uses :func:`allocate`: the largest-remainder method, whose
+parts always add up to the whole.
+"""
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import cache
+from math import lcm
+
+from babel import Locale
+from babel.numbers import parse_pattern
+from iso4217 import Currency
+
+# The rounding of amounts computed from a rate (fees, preferred return, interest): half up,
+# once, when the amount is computed.
+COMPUTED_AMOUNT_ROUNDING = ROUND_HALF_UP
+
+Weight = int | Fraction | Decimal
+
+
+class CurrencyMismatch(ValueError):
+    """Two amounts in different currencies were combined or ordered."""
+
+
+@cache
+def minor_unit_digits(currency: str) -> int:
+    """Return how many decimal digits the minor unit of ``currency`` has (ISO 4217)."""
+    try:
+        exponent = Currency(currency).exponent
+    except ValueError:
+        raise ValueError(f"{currency!r} is not an ISO 4217 currency code") from None
+    if exponent is None:
+        raise ValueError(f"{currency!r} has no minor unit (a fund or metal code, not money)")
+    return exponent
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount: an integer count of ``currency``'s minor unit."""
+
+    amount_minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if type(self.amount_minor) is not int:
+            raise TypeError(
+                f"amount_minor must be an int, not {type(self.amount_minor).__name__}"
+            )
+        minor_unit_digits(self.currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> "Money":
+        return cls(0, currency)
+
+    @classmethod
+    def from_decimal(cls, value: Decimal, currency: str, *, rounding: str | None = None) -> "Money":
+        """Convert ``value`` (in major units) exactly.
+
+        A value with more decimals than the currency has is refused, unless ``rounding`` (a
+        ``decimal`` rounding mode, ``COMPUTED_AMOUNT_ROUNDING`` for computed amounts) says how
+        to round it.
+        """
+        if not isinstance(value, Decimal):
+            raise TypeError(f"value must be a Decimal, not {type(value).__name__}")
+        if not value.is_finite():
+            raise ValueError(f"{value} is not an amount")
+        digits = minor_unit_digits(currency)
+        scaled = value.scaleb(digits)
+        integral = scaled.to_integral_value(rounding=rounding or ROUND_HALF_UP)
+        if rounding is None and integral != scaled:
+            raise ValueError(
+                f"{value} has more decimals than {currency} allows ({digits}); "
+                "pass a rounding mode to round it"
+            )
+        return cls(int(integral), currency)
+
+    def to_decimal(self) -> Decimal:
+        """Return the amount in major units, with exactly the currency's decimals."""
+        return Decimal(self.amount_minor).scaleb(-minor_unit_digits(self.currency))
+
+    def format(self, locale: str = "en") -> str:
+        """Render for display in ``locale``, with the currency's ISO number of decimals."""
+        return _format(self.to_decimal(), self.currency, locale)
+
+    def __str__(self) -> str:
+        return f"{self.to_decimal()} {self.currency}"
+
+    def _same_currency(self, other: object) -> "Money":
+        if not isinstance(other, Money):
+            return NotImplemented
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot combine {self.currency} with {other.currency}")
+        return other
+
+    def __add__(self, other: "Money") -> "Money":
+        other = self._same_currency(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return Money(self.amount_minor + other.amount_minor, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        other = self._same_currency(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return Money(self.amount_minor - other.amount_minor, self.currency)
+
+    def __neg__(self) -> "Money":
+        return Money(-self.amount_minor, self.currency)
+
+    def __mul__(self, factor: int) -> "Money":
+        # Only whole factors are exact; a rate goes through ``times`` with its rounding named.
+        if type(factor) is not int:
+            return NotImplemented
+        return Money(self.amount_minor * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def times(self, ratio: Weight, *, rounding: str = COMPUTED_AMOUNT_ROUNDING) -> "Money":
+        """Return this amount times ``ratio``, rounded once to the minor unit."""
+        return Money(round_fraction(self.amount_minor * _as_fraction(ratio), rounding), self.currency)
+
+    def allocate(self, weights: Sequence[Weight]) -> list["Money"]:
+        """Split this amount in proportion to ``weights``; the parts add up to it exactly."""
+        return [Money(part, self.currency) for part in allocate(self.amount_minor, weights)]
+
+    def __lt__(self, other: "Money") -> bool:
+        other = self._same_currency(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return self.amount_minor < other.amount_minor
+
+    def __le__(self, other: "Money") -> bool:
+        other = self._same_currency(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return self.amount_minor <= other.amount_minor
+
+    def __gt__(self, other: "Money") -> bool:
+        other = self._same_currency(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return self.amount_minor > other.amount_minor
+
+    def __ge__(self, other: "Money") -> bool:
+        other = self._same_currency(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return self.amount_minor >= other.amount_minor
+
+
+def round_fraction(value: Fraction, rounding: str = COMPUTED_AMOUNT_ROUNDING) -> int:
+    """Round an exact fraction to an integer with a ``decimal`` rounding mode."""
+    floor, remainder = divmod(value.numerator, value.denominator)
+    # A stand-in with a short exact decimal expansion that lies on the same side of every
+    # rounding boundary as the fraction itself: the integer, a quarter, a half or three quarters.
+    twice = 2 * remainder
+    if remainder == 0:
+        stand_in = Decimal(floor)
+    elif twice < value.denominator:
+        stand_in = Decimal(floor) + Decimal("0.25")
+    elif twice == value.denominator:
+        stand_in = Decimal(floor) + Decimal("0.5")
+    else:
+        stand_in = Decimal(floor) + Decimal("0.75")
+    return int(stand_in.to_integral_value(rounding=rounding))
+
+
+def _as_fraction(weight: Weight) -> Fraction:
+    if isinstance(weight, bool) or not isinstance(weight, int | Fraction | Decimal):
+        raise TypeError(f"weights must be int, Fraction or Decimal, not {type(weight).__name__}")
+    if isinstance(weight, Decimal) and not weight.is_finite():
+        raise ValueError(f"weight {weight} is not a number")
+    return Fraction(weight)
+
+
+def allocate(total: int, weights: Sequence[Weight]) -> list[int]:
+    """Split the integer ``total`` in proportion to ``weights`` by the largest-remainder method.
+
+    Each part is its exact quota rounded down, and the units still missing go one each to the
+    parts with the largest remainders; ties go to the larger weight, then the earlier position.
+    The parts always add up to ``total``. A negative total is split as its opposite, negated,
+    so that reversing an allocation reverses every part.
+    """
+    if type(total) is not int:
+        raise TypeError(f"total must be an int, not {type(total).__name__}")
+    if not weights:
+        raise ValueError("allocate needs at least one weight")
+    fractions = [_as_fraction(weight) for weight in weights]
+    if any(weight < 0 for weight in fractions):
+        raise ValueError("weights cannot be negative")
+    # Over a common denominator every quota is an integer ratio with one divisor.
+    denominator = lcm(*(weight.denominator for weight in fractions))
+    scaled = [weight.numerator * (denominator // weight.denominator) for weight in fractions]
+    whole = sum(scaled)
+    if whole == 0:
+        raise ValueError("at least one weight must be positive")
+    magnitude = abs(total)
+    parts = []
+    remainders = []
+    for weight in scaled:
+        part, remainder = divmod(magnitude * weight, whole)
+        parts.append(part)
+        remainders.append(remainder)
+    missing = magnitude - sum(parts)
+    if missing:
+        order = sorted(range(len(parts)), key=lambda i: (-remainders[i], -scaled[i], i))
+        for i in order[:missing]:
+            parts[i] += 1
+    if total < 0:
+        return [-part for part in parts]
+    return parts
+
+
+@cache
+def _currency_pattern(locale: str, digits: int):
+    pattern = copy.copy(parse_pattern(Locale.parse(locale).currency_formats["standard"].pattern))
+    pattern.frac_prec = (digits, digits)
+    return pattern
+
+
+def _format(amount: Decimal, currency: str, locale: str) -> str:
+    pattern = _currency_pattern(locale, minor_unit_digits(currency))
+    return pattern.apply(amount, locale, currency=currency, currency_digits=False)

@@ -1,0 +1,1 @@
+"""The books: accounts, operations as audited state machines, balanced append-only entries."""

@@ -1,0 +1,160 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.exceptions import DomainError
+from apps.ledger.models import Account, Entry, Operation
+from apps.ledger.selectors import balance, operation_list
+from apps.ledger.services import (
+    operation_approve,
+    operation_cancel,
+    operation_execute,
+    operation_reverse,
+    operation_submit,
+)
+
+
+class ReadOnlyMixin:
+    """The books change through operations only, never by editing a row in the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class EntryInline(ReadOnlyMixin, admin.TabularInline):
+    model = Entry
+    fields = ["account", "amount_minor", "currency", "effective_at"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = False
+
+
+def _run_transition(modeladmin, request, queryset: QuerySet, service, done: str) -> None:
+    succeeded = 0
+    for operation in queryset.order_by("pk"):
+        try:
+            service(operation=operation, by=request.user)
+        except DomainError as error:
+            modeladmin.message_user(request, f"{operation}: {error.message}", messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} operation(s) {done}.", messages.SUCCESS)
+
+
+@admin.register(Operation)
+class OperationAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = [
+        "pk",
+        "sequence",
+        "kind",
+        "state",
+        "description",
+        "effective_at",
+        "created_by",
+        "approved_by",
+    ]
+    list_filter = ["state", "kind"]
+    search_fields = ["=pk", "=sequence", "idempotency_key", "description"]
+    list_select_related = ["created_by", "approved_by"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    inlines = [EntryInline]
+    actions = ["submit", "approve", "execute", "reverse", "cancel"]
+    fields = [
+        "kind",
+        "state",
+        "description",
+        "idempotency_key",
+        "legs",
+        "effective_at",
+        "reverses",
+        "created_by",
+        "created_at",
+        "approved_by",
+        "approved_at",
+        "executed_at",
+        "sequence",
+        "previous_hash",
+        "hash",
+        "reason",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return operation_list()
+
+    def has_submit_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ledger.submit_operation")
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ledger.approve_operation")
+
+    def has_execute_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ledger.execute_operation")
+
+    def has_reverse_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ledger.reverse_operation")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ledger.cancel_operation")
+
+    @admin.action(description="Submit for approval", permissions=["submit"])
+    def submit(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_transition(self, request, queryset, operation_submit, "submitted")
+
+    @admin.action(description="Approve (not your own)", permissions=["approve"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_transition(self, request, queryset, operation_approve, "approved")
+
+    @admin.action(description="Execute: post to the books", permissions=["execute"])
+    def execute(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_transition(self, request, queryset, operation_execute, "executed")
+
+    @admin.action(description="Prepare a reversal", permissions=["reverse"])
+    def reverse(self, request: HttpRequest, queryset: QuerySet) -> None:
+        def prepare(*, operation: Operation, by) -> Operation:
+            return operation_reverse(
+                operation=operation, by=by, reason=f"Reversal of {operation}, from the admin"
+            )
+
+        _run_transition(self, request, queryset, prepare, "prepared for reversal")
+
+    @admin.action(description="Cancel (draft or submitted)", permissions=["cancel"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+        def cancel(*, operation: Operation, by) -> Operation:
+            return operation_cancel(operation=operation, by=by, reason="Cancelled from the admin")
+
+        _run_transition(self, request, queryset, cancel, "cancelled")
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["pk", "__str__", "purpose", "currency", "owner_type", "owner_id", "is_active"]
+    list_filter = ["purpose", "currency", "allow_negative", "is_active"]
+    search_fields = ["=pk", "name"]
+    list_select_related = ["owner_type"]
+    list_per_page = 50
+    fields = [
+        "purpose",
+        "currency",
+        "name",
+        "owner_type",
+        "owner_id",
+        "allow_negative",
+        "is_active",
+        "created_at",
+        "current_balance",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Balance")
+    def current_balance(self, account: Account) -> str:
+        return balance(account).format()

@@ -1,0 +1,39 @@
+"""Why the books refused a request. Each error says what was wrong; nothing was written."""
+
+from apps.core.exceptions import DomainError
+
+
+class AppendOnlyViolation(DomainError):
+    code = "entry_append_only"
+
+
+class UnbalancedOperation(DomainError):
+    code = "operation_unbalanced"
+
+
+class InvalidLeg(DomainError):
+    code = "operation_invalid_leg"
+
+
+class CurrencyMismatchError(DomainError):
+    code = "entry_currency_mismatch"
+
+
+class TransitionRefused(DomainError):
+    code = "operation_transition_refused"
+
+
+class MakerCheckerViolation(DomainError):
+    code = "operation_maker_cannot_approve"
+
+
+class PermissionRefused(DomainError):
+    code = "operation_permission_refused"
+
+
+class InsufficientBalance(DomainError):
+    code = "account_insufficient_balance"
+
+
+class IdempotencyConflict(DomainError):
+    code = "operation_idempotency_conflict"
