@@ -53,9 +53,7 @@ class Money:
 
     def __post_init__(self) -> None:
         if type(self.amount_minor) is not int:
-            raise TypeError(
-                f"amount_minor must be an int, not {type(self.amount_minor).__name__}"
-            )
+            raise TypeError(f"amount_minor must be an int, not {type(self.amount_minor).__name__}")
         minor_unit_digits(self.currency)
 
     @classmethod
@@ -127,7 +125,9 @@ class Money:
 
     def times(self, ratio: Weight, *, rounding: str = COMPUTED_AMOUNT_ROUNDING) -> "Money":
         """Return this amount times ``ratio``, rounded once to the minor unit."""
-        return Money(round_fraction(self.amount_minor * _as_fraction(ratio), rounding), self.currency)
+        return Money(
+            round_fraction(self.amount_minor * _as_fraction(ratio), rounding), self.currency
+        )
 
     def allocate(self, weights: Sequence[Weight]) -> list["Money"]:
         """Split this amount in proportion to ``weights``; the parts add up to it exactly."""

@@ -162,7 +162,9 @@ class Operation(ConcurrentTransitionMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(state__in=BOOKED_STATES, sequence__isnull=False, executed_at__isnull=False)
+                    models.Q(
+                        state__in=BOOKED_STATES, sequence__isnull=False, executed_at__isnull=False
+                    )
                     | (~models.Q(state__in=BOOKED_STATES) & models.Q(sequence__isnull=True))
                 ),
                 name="ledger_operation_sequence_iff_booked",
@@ -177,28 +179,48 @@ class Operation(ConcurrentTransitionMixin, models.Model):
         number = f"#{self.sequence}" if self.sequence else f"(id {self.pk})"
         return f"{self.get_kind_display()} {number}"
 
-    @transition(field=state, source=OperationState.DRAFT, target=OperationState.SUBMITTED,
-                permission="ledger.submit_operation")
+    @transition(
+        field=state,
+        source=OperationState.DRAFT,
+        target=OperationState.SUBMITTED,
+        permission="ledger.submit_operation",
+    )
     def submit(self) -> None:
         """Hand the operation to a checker."""
 
-    @transition(field=state, source=OperationState.SUBMITTED, target=OperationState.APPROVED,
-                permission="ledger.approve_operation")
+    @transition(
+        field=state,
+        source=OperationState.SUBMITTED,
+        target=OperationState.APPROVED,
+        permission="ledger.approve_operation",
+    )
     def approve(self) -> None:
         """Accept the operation for execution (maker-checker is the service's to enforce)."""
 
-    @transition(field=state, source=OperationState.APPROVED, target=OperationState.EXECUTED,
-                permission="ledger.execute_operation")
+    @transition(
+        field=state,
+        source=OperationState.APPROVED,
+        target=OperationState.EXECUTED,
+        permission="ledger.execute_operation",
+    )
     def execute(self) -> None:
         """Mark the operation as posted to the books."""
 
-    @transition(field=state, source=OperationState.EXECUTED, target=OperationState.REVERSED,
-                permission="ledger.reverse_operation")
+    @transition(
+        field=state,
+        source=OperationState.EXECUTED,
+        target=OperationState.REVERSED,
+        permission="ledger.reverse_operation",
+    )
     def mark_reversed(self) -> None:
         """Mark the operation as undone by an executed reversal."""
 
-    @transition(field=state, source=[OperationState.DRAFT, OperationState.SUBMITTED],
-                target=OperationState.CANCELLED, permission="ledger.cancel_operation")
+    @transition(
+        field=state,
+        source=[OperationState.DRAFT, OperationState.SUBMITTED],
+        target=OperationState.CANCELLED,
+        permission="ledger.cancel_operation",
+    )
     def cancel(self) -> None:
         """Abandon the operation before execution."""
 

@@ -382,7 +382,9 @@ def operation_execute(*, operation: Operation, by: User) -> Operation:
             kind=locked.kind,
             sequence=sequence,
             effective_at=effective_at,
-            entries=((leg.account_id, leg.amount.currency, leg.amount.amount_minor) for leg in legs),
+            entries=(
+                (leg.account_id, leg.amount.currency, leg.amount.amount_minor) for leg in legs
+            ),
         )
         locked.execute()
         locked.sequence = sequence

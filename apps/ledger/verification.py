@@ -142,9 +142,9 @@ def _hash_chain(check: Check, *, progress: Progress | None) -> None:
 def _history(check: Check) -> None:
     for model in (Account, Operation):
         history = model.history.model
-        missing = model.objects.exclude(
-            pk__in=history.objects.values("id")
-        ).values_list("pk", flat=True)
+        missing = model.objects.exclude(pk__in=history.objects.values("id")).values_list(
+            "pk", flat=True
+        )
         for pk in missing:
             check.breaches.append(f"{model._meta.verbose_name} {pk} has no history")
         check.checked += model.objects.count()

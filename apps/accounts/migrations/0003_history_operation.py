@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_staff_roles'),
+        ("accounts", "0002_staff_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalorganisation',
-            name='history_operation_id',
-            field=models.BigIntegerField(blank=True, db_index=True, help_text='The ledger operation this change was made for, if any.', null=True),
+            model_name="historicalorganisation",
+            name="history_operation_id",
+            field=models.BigIntegerField(
+                blank=True,
+                db_index=True,
+                help_text="The ledger operation this change was made for, if any.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicaluser',
-            name='history_operation_id',
-            field=models.BigIntegerField(blank=True, db_index=True, help_text='The ledger operation this change was made for, if any.', null=True),
+            model_name="historicaluser",
+            name="history_operation_id",
+            field=models.BigIntegerField(
+                blank=True,
+                db_index=True,
+                help_text="The ledger operation this change was made for, if any.",
+                null=True,
+            ),
         ),
     ]

@@ -8,190 +8,567 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SequenceCounter',
+            name="SequenceCounter",
             fields=[
-                ('name', models.CharField(max_length=50, primary_key=True, serialize=False)),
-                ('value', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("name", models.CharField(max_length=50, primary_key=True, serialize=False)),
+                ("value", models.PositiveBigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('owner_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('purpose', models.CharField(choices=[('cash', 'Cash'), ('bank', 'Bank'), ('commitment', 'Commitment'), ('capital_called', 'Capital called'), ('distribution', 'Distribution'), ('fee', 'Fee'), ('investment', 'Investment'), ('suspense', 'Suspense'), ('equity', 'Equity')], max_length=32)),
-                ('currency', models.CharField(max_length=3)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('allow_negative', models.BooleanField(default=True, help_text="Unselect for balances that can never go below zero, such as an investor's cash.")),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("owner_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("cash", "Cash"),
+                            ("bank", "Bank"),
+                            ("commitment", "Commitment"),
+                            ("capital_called", "Capital called"),
+                            ("distribution", "Distribution"),
+                            ("fee", "Fee"),
+                            ("investment", "Investment"),
+                            ("suspense", "Suspense"),
+                            ("equity", "Equity"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "allow_negative",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Unselect for balances that can never go below zero, such as an investor's cash.",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAccount',
+            name="HistoricalAccount",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_operation_id', models.BigIntegerField(blank=True, db_index=True, help_text='The ledger operation this change was made for, if any.', null=True)),
-                ('owner_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('purpose', models.CharField(choices=[('cash', 'Cash'), ('bank', 'Bank'), ('commitment', 'Commitment'), ('capital_called', 'Capital called'), ('distribution', 'Distribution'), ('fee', 'Fee'), ('investment', 'Investment'), ('suspense', 'Suspense'), ('equity', 'Equity')], max_length=32)),
-                ('currency', models.CharField(max_length=3)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('allow_negative', models.BooleanField(default=True, help_text="Unselect for balances that can never go below zero, such as an investor's cash.")),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner_type', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "history_operation_id",
+                    models.BigIntegerField(
+                        blank=True,
+                        db_index=True,
+                        help_text="The ledger operation this change was made for, if any.",
+                        null=True,
+                    ),
+                ),
+                ("owner_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("cash", "Cash"),
+                            ("bank", "Bank"),
+                            ("commitment", "Commitment"),
+                            ("capital_called", "Capital called"),
+                            ("distribution", "Distribution"),
+                            ("fee", "Fee"),
+                            ("investment", "Investment"),
+                            ("suspense", "Suspense"),
+                            ("equity", "Equity"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "allow_negative",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Unselect for balances that can never go below zero, such as an investor's cash.",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner_type",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical account',
-                'verbose_name_plural': 'historical accounts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical account",
+                "verbose_name_plural": "historical accounts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Operation',
+            name="Operation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('closing', 'Closing'), ('capital_call', 'Capital call'), ('distribution', 'Distribution'), ('fee', 'Fee'), ('transfer', 'Transfer'), ('deposit', 'Deposit'), ('withdrawal', 'Withdrawal'), ('valuation', 'Valuation'), ('correction', 'Correction'), ('reversal', 'Reversal')], max_length=32)),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('executed', 'Executed'), ('reversed', 'Reversed'), ('cancelled', 'Cancelled')], default='draft', max_length=50, protected=True)),
-                ('description', models.CharField(blank=True, max_length=500)),
-                ('idempotency_key', models.CharField(help_text="The business request's own key: the same request twice is one operation.", max_length=200, unique=True)),
-                ('legs', models.JSONField()),
-                ('effective_at', models.DateTimeField(blank=True, help_text='When the event takes effect; the execution time if empty.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('executed_at', models.DateTimeField(blank=True, null=True)),
-                ('sequence', models.PositiveBigIntegerField(blank=True, help_text='Gap-free number given at execution.', null=True, unique=True)),
-                ('hash', models.CharField(blank=True, max_length=64)),
-                ('previous_hash', models.CharField(blank=True, max_length=64)),
-                ('reason', models.CharField(blank=True, help_text='Why it was cancelled.', max_length=500)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversals', to='ledger.operation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("closing", "Closing"),
+                            ("capital_call", "Capital call"),
+                            ("distribution", "Distribution"),
+                            ("fee", "Fee"),
+                            ("transfer", "Transfer"),
+                            ("deposit", "Deposit"),
+                            ("withdrawal", "Withdrawal"),
+                            ("valuation", "Valuation"),
+                            ("correction", "Correction"),
+                            ("reversal", "Reversal"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("executed", "Executed"),
+                            ("reversed", "Reversed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=500)),
+                (
+                    "idempotency_key",
+                    models.CharField(
+                        help_text="The business request's own key: the same request twice is one operation.",
+                        max_length=200,
+                        unique=True,
+                    ),
+                ),
+                ("legs", models.JSONField()),
+                (
+                    "effective_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the event takes effect; the execution time if empty.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("executed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sequence",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        help_text="Gap-free number given at execution.",
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                ("hash", models.CharField(blank=True, max_length=64)),
+                ("previous_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "reason",
+                    models.CharField(blank=True, help_text="Why it was cancelled.", max_length=500),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversals",
+                        to="ledger.operation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-pk'],
-                'permissions': [('submit_operation', 'Can submit an operation for approval'), ('approve_operation', 'Can approve an operation made by someone else'), ('execute_operation', 'Can execute an approved operation'), ('cancel_operation', 'Can cancel a draft or submitted operation'), ('reverse_operation', 'Can reverse an executed operation')],
+                "ordering": ["-pk"],
+                "permissions": [
+                    ("submit_operation", "Can submit an operation for approval"),
+                    ("approve_operation", "Can approve an operation made by someone else"),
+                    ("execute_operation", "Can execute an approved operation"),
+                    ("cancel_operation", "Can cancel a draft or submitted operation"),
+                    ("reverse_operation", "Can reverse an executed operation"),
+                ],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalOperation',
+            name="HistoricalOperation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_operation_id', models.BigIntegerField(blank=True, db_index=True, help_text='The ledger operation this change was made for, if any.', null=True)),
-                ('kind', models.CharField(choices=[('closing', 'Closing'), ('capital_call', 'Capital call'), ('distribution', 'Distribution'), ('fee', 'Fee'), ('transfer', 'Transfer'), ('deposit', 'Deposit'), ('withdrawal', 'Withdrawal'), ('valuation', 'Valuation'), ('correction', 'Correction'), ('reversal', 'Reversal')], max_length=32)),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('executed', 'Executed'), ('reversed', 'Reversed'), ('cancelled', 'Cancelled')], default='draft', max_length=50, protected=True)),
-                ('description', models.CharField(blank=True, max_length=500)),
-                ('idempotency_key', models.CharField(db_index=True, help_text="The business request's own key: the same request twice is one operation.", max_length=200)),
-                ('effective_at', models.DateTimeField(blank=True, help_text='When the event takes effect; the execution time if empty.', null=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('executed_at', models.DateTimeField(blank=True, null=True)),
-                ('sequence', models.PositiveBigIntegerField(blank=True, db_index=True, help_text='Gap-free number given at execution.', null=True)),
-                ('hash', models.CharField(blank=True, max_length=64)),
-                ('previous_hash', models.CharField(blank=True, max_length=64)),
-                ('reason', models.CharField(blank=True, help_text='Why it was cancelled.', max_length=500)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('approved_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='ledger.operation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "history_operation_id",
+                    models.BigIntegerField(
+                        blank=True,
+                        db_index=True,
+                        help_text="The ledger operation this change was made for, if any.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("closing", "Closing"),
+                            ("capital_call", "Capital call"),
+                            ("distribution", "Distribution"),
+                            ("fee", "Fee"),
+                            ("transfer", "Transfer"),
+                            ("deposit", "Deposit"),
+                            ("withdrawal", "Withdrawal"),
+                            ("valuation", "Valuation"),
+                            ("correction", "Correction"),
+                            ("reversal", "Reversal"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("executed", "Executed"),
+                            ("reversed", "Reversed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=500)),
+                (
+                    "idempotency_key",
+                    models.CharField(
+                        db_index=True,
+                        help_text="The business request's own key: the same request twice is one operation.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "effective_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the event takes effect; the execution time if empty.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("executed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sequence",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Gap-free number given at execution.",
+                        null=True,
+                    ),
+                ),
+                ("hash", models.CharField(blank=True, max_length=64)),
+                ("previous_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "reason",
+                    models.CharField(blank=True, help_text="Why it was cancelled.", max_length=500),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="ledger.operation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical operation',
-                'verbose_name_plural': 'historical operations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical operation",
+                "verbose_name_plural": "historical operations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_minor', models.BigIntegerField()),
-                ('currency', models.CharField(max_length=3)),
-                ('operation_sequence', models.PositiveBigIntegerField()),
-                ('effective_at', models.DateTimeField()),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.account')),
-                ('operation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.operation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount_minor", models.BigIntegerField()),
+                ("currency", models.CharField(max_length=3)),
+                ("operation_sequence", models.PositiveBigIntegerField()),
+                ("effective_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="ledger.account",
+                    ),
+                ),
+                (
+                    "operation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="ledger.operation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'entries',
-                'ordering': ['operation_sequence', 'pk'],
+                "verbose_name_plural": "entries",
+                "ordering": ["operation_sequence", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['owner_type', 'owner_id'], name='ledger_acct_owner_idx'),
+            model_name="account",
+            index=models.Index(fields=["owner_type", "owner_id"], name="ledger_acct_owner_idx"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('owner_type__isnull', False)), fields=('owner_type', 'owner_id', 'purpose', 'currency'), name='ledger_account_one_per_owner_purpose_currency'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("owner_type__isnull", False)),
+                fields=("owner_type", "owner_id", "purpose", "currency"),
+                name="ledger_account_one_per_owner_purpose_currency",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('owner_type__isnull', True)), fields=('purpose', 'currency', 'name'), name='ledger_account_platform_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("owner_type__isnull", True)),
+                fields=("purpose", "currency", "name"),
+                name="ledger_account_platform_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('id', 'currency'), name='ledger_account_id_currency'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                fields=("id", "currency"), name="ledger_account_id_currency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('owner_id__isnull', True), ('owner_type__isnull', True)), models.Q(('owner_id__isnull', False), ('owner_type__isnull', False)), _connector='OR'), name='ledger_account_owner_complete'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("owner_id__isnull", True), ("owner_type__isnull", True)),
+                    models.Q(("owner_id__isnull", False), ("owner_type__isnull", False)),
+                    _connector="OR",
+                ),
+                name="ledger_account_owner_complete",
+            ),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['state', 'kind'], name='ledger_op_state_kind_idx'),
+            model_name="operation",
+            index=models.Index(fields=["state", "kind"], name="ledger_op_state_kind_idx"),
         ),
         migrations.AddConstraint(
-            model_name='operation',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['draft', 'submitted', 'approved', 'executed', 'reversed', 'cancelled'])), name='ledger_operation_state_valid'),
+            model_name="operation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        ["draft", "submitted", "approved", "executed", "reversed", "cancelled"],
+                    )
+                ),
+                name="ledger_operation_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='operation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('executed_at__isnull', False), ('sequence__isnull', False), ('state__in', ('executed', 'reversed'))), models.Q(models.Q(('state__in', ('executed', 'reversed')), _negated=True), ('sequence__isnull', True)), _connector='OR'), name='ledger_operation_sequence_iff_booked'),
+            model_name="operation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("executed_at__isnull", False),
+                        ("sequence__isnull", False),
+                        ("state__in", ("executed", "reversed")),
+                    ),
+                    models.Q(
+                        models.Q(("state__in", ("executed", "reversed")), _negated=True),
+                        ("sequence__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="ledger_operation_sequence_iff_booked",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='operation',
-            constraint=models.CheckConstraint(condition=models.Q(('approved_by', models.F('created_by')), _negated=True), name='ledger_operation_approver_is_not_maker'),
+            model_name="operation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("approved_by", models.F("created_by")), _negated=True),
+                name="ledger_operation_approver_is_not_maker",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['account', 'effective_at'], include=('amount_minor',), name='ledger_entry_acct_time_idx'),
+            model_name="entry",
+            index=models.Index(
+                fields=["account", "effective_at"],
+                include=("amount_minor",),
+                name="ledger_entry_acct_time_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['account', 'operation_sequence'], include=('amount_minor',), name='ledger_entry_acct_seq_idx'),
+            model_name="entry",
+            index=models.Index(
+                fields=["account", "operation_sequence"],
+                include=("amount_minor",),
+                name="ledger_entry_acct_seq_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_minor', 0), _negated=True), name='ledger_entry_amount_not_zero'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_minor", 0), _negated=True),
+                name="ledger_entry_amount_not_zero",
+            ),
         ),
     ]

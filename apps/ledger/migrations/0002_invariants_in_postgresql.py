@@ -116,7 +116,7 @@ def _run_on_postgresql(statements):
         if schema_editor.connection.vendor != "postgresql":
             return
         for statement in statements:
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
     return run
 
