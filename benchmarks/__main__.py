@@ -19,6 +19,9 @@ def main() -> int:
 
     from benchmarks.timing import print_table
 
+    # A database of its own, so that a benchmark and the test suite can run side by side.
+    if connection.vendor == "postgresql":
+        connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")

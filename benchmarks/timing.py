@@ -31,9 +31,9 @@ def best_of(func: Callable[[], object], *, repeat: int = 5) -> float:
 
 def print_table(title: str, measures: list[Measure]) -> None:
     print(f"\n{title}")
-    print(f"  {'what':<44} {'time':>10} {'floor':>10} {'ratio':>7}  floor is")
+    print(f"  {'what':<56} {'time':>10} {'floor':>10} {'ratio':>7}  floor is")
     for m in measures:
         print(
-            f"  {m.name:<44} {m.seconds * 1000:>8.2f}ms {m.floor_seconds * 1000:>8.2f}ms "
+            f"  {m.name:<56} {m.seconds * 1000:>8.2f}ms {m.floor_seconds * 1000:>8.2f}ms "
             f"{m.ratio:>6.1f}x  {m.floor_name}"
         )

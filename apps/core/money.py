@@ -178,6 +178,8 @@ def round_fraction(value: Fraction, rounding: str = COMPUTED_AMOUNT_ROUNDING) ->
 def _as_fraction(weight: Weight) -> Fraction:
     if isinstance(weight, bool) or not isinstance(weight, int | Fraction | Decimal):
         raise TypeError(f"weights must be int, Fraction or Decimal, not {type(weight).__name__}")
+    if isinstance(weight, Fraction):
+        return weight
     if isinstance(weight, Decimal) and not weight.is_finite():
         raise ValueError(f"weight {weight} is not a number")
     return Fraction(weight)
@@ -195,26 +197,31 @@ def allocate(total: int, weights: Sequence[Weight]) -> list[int]:
         raise TypeError(f"total must be an int, not {type(total).__name__}")
     if not weights:
         raise ValueError("allocate needs at least one weight")
-    fractions = [_as_fraction(weight) for weight in weights]
-    if any(weight < 0 for weight in fractions):
+    if all(type(weight) is int for weight in weights):
+        scaled = list(weights)  # already over a common denominator: the fast, common case
+    else:
+        fractions = [_as_fraction(weight) for weight in weights]
+        # Over a common denominator every quota is an integer ratio with one divisor.
+        denominator = lcm(*(weight.denominator for weight in fractions))
+        scaled = [weight.numerator * (denominator // weight.denominator) for weight in fractions]
+    if min(scaled) < 0:
         raise ValueError("weights cannot be negative")
-    # Over a common denominator every quota is an integer ratio with one divisor.
-    denominator = lcm(*(weight.denominator for weight in fractions))
-    scaled = [weight.numerator * (denominator // weight.denominator) for weight in fractions]
     whole = sum(scaled)
     if whole == 0:
         raise ValueError("at least one weight must be positive")
     magnitude = abs(total)
-    parts = []
-    remainders = []
-    for weight in scaled:
-        part, remainder = divmod(magnitude * weight, whole)
-        parts.append(part)
-        remainders.append(remainder)
+    quotas = [divmod(magnitude * weight, whole) for weight in scaled]
+    parts = [part for part, _ in quotas]
     missing = magnitude - sum(parts)
     if missing:
-        order = sorted(range(len(parts)), key=lambda i: (-remainders[i], -scaled[i], i))
-        for i in order[:missing]:
+        # One sort key orders by remainder, then weight; the sort's stability keeps the earlier
+        # position first among equals, reverse=True included.
+        weight_span = max(scaled) + 1
+        rank = [
+            remainder * weight_span + weight
+            for (_, remainder), weight in zip(quotas, scaled, strict=True)
+        ]
+        for i in sorted(range(len(parts)), key=rank.__getitem__, reverse=True)[:missing]:
             parts[i] += 1
     if total < 0:
         return [-part for part in parts]

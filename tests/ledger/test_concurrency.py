@@ -6,12 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
-from apps.ledger.exceptions import TransitionRefused
+from apps.ledger.exceptions import InsufficientBalance, TransitionRefused
 from apps.ledger.models import Entry, Operation, OperationState
 from apps.ledger.selectors import balance
 from apps.ledger.services import AccountSpec, account_bulk_open, operation_execute
 from apps.ledger.verification import ledger_verify_report
-from tests.ledger.conftest import approved, eur, requires_postgresql
+from tests.ledger.conftest import approved, eur, post, requires_postgresql
 
 pytestmark = [requires_postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -102,3 +102,27 @@ def test_concurrent_executions_over_the_same_accounts_in_either_order_do_not_dea
 
     assert sorted(sequences) == list(range(1, 51))
     assert balance(cash) == eur(sum(range(1, 51)))
+
+
+def test_concurrent_withdrawals_never_overdraw_a_guarded_account(maker, checker, bank, cash):
+    post([(bank, eur(-500)), (cash, eur(500))], maker=maker, checker=checker)
+    withdrawals = [
+        approved([(cash, eur(-100)), (bank, eur(100))], maker=maker, checker=checker)
+        for _ in range(10)
+    ]
+    start = threading.Barrier(10)
+
+    @_in_own_connection
+    def withdraw(operation):
+        start.wait()
+        try:
+            operation_execute(operation=operation, by=checker)
+        except InsufficientBalance:
+            return "refused"
+        return "executed"
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(withdraw, withdrawals))
+
+    assert sorted(outcomes) == ["executed"] * 5 + ["refused"] * 5
+    assert balance(cash) == eur(0)
