@@ -26,6 +26,17 @@ def _in_own_connection(func):
     return run
 
 
+def _execute_concurrently(operations, *, by, workers: int) -> list[int]:
+    """Execute each operation from its own thread and connection; return their numbers."""
+
+    @_in_own_connection
+    def execute(operation):
+        return operation_execute(operation=operation, by=by).sequence
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(execute, operations))
+
+
 def test_twenty_concurrent_executions_of_one_operation_execute_it_once(maker, checker, bank, cash):
     operation = approved([(bank, eur(-100)), (cash, eur(100))], maker=maker, checker=checker)
     start = threading.Barrier(20)
@@ -65,12 +76,7 @@ def test_two_hundred_concurrent_executions_are_numbered_one_to_two_hundred(maker
         for i in range(200)
     ]
 
-    @_in_own_connection
-    def execute(operation):
-        return operation_execute(operation=operation, by=checker).sequence
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        sequences = list(pool.map(execute, operations))
+    sequences = _execute_concurrently(operations, by=checker, workers=16)
 
     assert sorted(sequences) == list(range(1, 201))
     assert Operation.objects.filter(state=OperationState.EXECUTED).count() == 200
@@ -93,12 +99,7 @@ def test_concurrent_executions_over_the_same_accounts_in_either_order_do_not_dea
         for i in range(50)
     ]
 
-    @_in_own_connection
-    def execute(operation):
-        return operation_execute(operation=operation, by=checker).sequence
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        sequences = list(pool.map(execute, operations))
+    sequences = _execute_concurrently(operations, by=checker, workers=10)
 
     assert sorted(sequences) == list(range(1, 51))
     assert balance(cash) == eur(sum(range(1, 51)))
