@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.ledger",
+    "apps.captable",
 ]
 
 MIDDLEWARE = [

@@ -90,6 +90,8 @@ class OperationKind(models.TextChoices):
     VALUATION = "valuation", "Valuation"
     CORRECTION = "correction", "Correction"
     REVERSAL = "reversal", "Reversal"
+    HOLDING_CHANGE = "holding_change", "Holding change"
+    IMPORT = "import", "Import of records"
 
 
 class OperationState(models.TextChoices):
@@ -120,7 +122,7 @@ class Operation(ConcurrentTransitionMixin, models.Model):
         help_text="The business request's own key: the same request twice is one operation.",
     )
     # The legs to post, as [{"account": id, "amount_minor": int, "currency": code}, ...].
-    legs = models.JSONField()
+    legs = models.JSONField(blank=True, default=list)
     effective_at = models.DateTimeField(
         null=True, blank=True, help_text="When the event takes effect; the execution time if empty."
     )

@@ -124,9 +124,13 @@ def account_bulk_open(*, specs: Sequence[AccountSpec], by: User) -> list[Account
 
 
 def _validated_legs(legs: Sequence[Leg], *, lock: bool = False) -> dict[int, Account]:
-    """Check the legs against their accounts and each other; return the accounts by id."""
-    if len(legs) < 2:
-        raise InvalidLeg("an operation needs at least two legs", legs=len(legs))
+    """Check the legs against their accounts and each other; return the accounts by id.
+
+    No legs at all is an event that moves no money (a share transfer, an option grant); one
+    leg alone can never balance.
+    """
+    if len(legs) == 1:
+        raise InvalidLeg("an operation that moves money needs at least two legs", legs=1)
     for leg in legs:
         if not isinstance(leg.amount, Money) or leg.amount.amount_minor == 0:
             raise InvalidLeg(

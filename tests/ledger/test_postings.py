@@ -79,11 +79,18 @@ def test_a_leg_on_a_closed_account_is_refused(maker, bank, cash):
         draft([(bank, eur(-100)), (cash, eur(100))], by=maker)
 
 
-@pytest.mark.parametrize("legs", [[], [("bank", 0), ("cash", 0)]])
+@pytest.mark.parametrize("legs", [[("bank", 5)], [("bank", 0), ("cash", 0)]])
 def test_an_operation_without_two_non_zero_legs_is_refused(maker, bank, cash, legs):
     accounts = {"bank": bank, "cash": cash}
     with pytest.raises(InvalidLeg):
         draft([(accounts[name], eur(amount)) for name, amount in legs], by=maker)
+
+
+def test_an_operation_that_moves_no_money_executes_without_entries(maker, checker):
+    operation = post([], maker=maker, checker=checker, kind="correction")
+
+    assert operation.sequence == 1
+    assert not operation.entries.exists()
 
 
 def test_a_guarded_account_cannot_go_below_zero_and_the_shortfall_is_named(

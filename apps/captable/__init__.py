@@ -1,0 +1,1 @@
+"""Who owns what: issuers, classes, securities and the movements that change them."""

@@ -1,0 +1,135 @@
+from datetime import date
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.captable.exports import CONTENT_TYPES, FORMATS, cap_table_export
+from apps.captable.models import (
+    EquityPlan,
+    Issuer,
+    Movement,
+    Security,
+    ShareClass,
+    Stakeholder,
+    VestingTerms,
+)
+from apps.captable.selectors import cap_table
+
+
+class ReadOnlyMixin:
+    """Holdings change through recorded operations only, never by editing a row."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ShareClassInline(ReadOnlyMixin, admin.TabularInline):
+    model = ShareClass
+    fields = ["name", "class_type", "authorised_units", "seniority", "conversion_ratio"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Issuer)
+class IssuerAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "legal_form", "country", "currency"]
+    list_filter = ["kind", "legal_form", "country", "currency"]
+    search_fields = ["name", "legal_name"]
+    list_per_page = 50
+    inlines = [ShareClassInline]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="captable_issuer_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        issuer = get_object_or_404(Issuer, pk=pk)
+        if not self.has_view_permission(request, issuer):
+            raise PermissionDenied
+        fmt = request.GET.get("format", "xlsx")
+        if fmt not in FORMATS:
+            raise Http404(f"unknown format {fmt}")
+        try:
+            as_of = date.fromisoformat(request.GET["as_of"]) if request.GET.get("as_of") else None
+        except ValueError as error:
+            raise Http404("as_of must be a date, YYYY-MM-DD") from error
+        content = cap_table_export(cap_table(issuer, as_of=as_of), fmt=fmt)
+        response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+        stamp = (as_of or date.today()).isoformat()
+        response["Content-Disposition"] = f'attachment; filename="cap-table-{pk}-{stamp}.{fmt}"'
+        return response
+
+
+@admin.register(ShareClass)
+class ShareClassAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "issuer", "class_type", "authorised_units", "seniority"]
+    list_filter = ["class_type"]
+    search_fields = ["name", "issuer__name"]
+    list_select_related = ["issuer"]
+
+
+@admin.register(Stakeholder)
+class StakeholderAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "issuer", "kind", "role", "holder_issuer"]
+    list_filter = ["kind", "role"]
+    search_fields = ["name", "party_key", "issuer__name"]
+    list_select_related = ["issuer", "holder_issuer"]
+    list_per_page = 100
+
+
+@admin.register(EquityPlan)
+class EquityPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "issuer", "share_class"]
+    search_fields = ["name", "issuer__name"]
+    list_select_related = ["issuer", "share_class"]
+
+
+@admin.register(VestingTerms)
+class VestingTermsAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "issuer", "cliff_months", "duration_months", "frequency_months"]
+    search_fields = ["name", "issuer__name"]
+    list_select_related = ["issuer"]
+
+
+@admin.register(Security)
+class SecurityAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["security_id", "issuer", "kind", "stakeholder", "share_class", "issue_date"]
+    list_filter = ["kind", "convertible_type"]
+    search_fields = ["security_id", "stakeholder__name", "issuer__name"]
+    list_select_related = ["issuer", "stakeholder", "share_class"]
+    list_per_page = 100
+
+
+@admin.register(Movement)
+class MovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "operation_sequence",
+        "effective_date",
+        "kind",
+        "security",
+        "stakeholder",
+        "share_class",
+        "quantity",
+    ]
+    list_filter = ["kind", "security_kind"]
+    search_fields = ["security__security_id", "stakeholder__name", "external_id"]
+    list_select_related = ["security", "stakeholder", "share_class"]
+    date_hierarchy = "effective_date"
+    list_per_page = 100

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CaptableConfig(AppConfig):
+    name = "apps.captable"
+    label = "captable"
+    verbose_name = "Cap tables"

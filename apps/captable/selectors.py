@@ -1,0 +1,271 @@
+"""Reads of cap tables: who holds what on a date or right after an operation, basic and fully
+diluted, and ownership looked through vehicles.
+
+A cap table is one grouped read of the issuer's movements (through an index that carries the
+grouped columns), so any past state costs what the present does. Percentages are rounded by
+largest remainder and add up to exactly 100.00.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db import models
+
+from apps.captable.conversion import ConvertibleTerms, RoundTerms, convert_all
+from apps.captable.models import (
+    EquityPlan,
+    Issuer,
+    Movement,
+    MovementKind,
+    SecurityKind,
+    ShareClass,
+    Stakeholder,
+)
+from apps.captable.quantities import grouped_sums, quantity_text
+from apps.core.money import allocate
+from apps.ledger.models import Operation
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+CONVERTIBLES = "Convertibles (as converted)"
+
+
+@dataclass(frozen=True)
+class CapTableRow:
+    holder: str
+    share_class: str
+    units: Decimal
+    fully_diluted_units: Decimal
+    percent: Decimal = Decimal(0)
+    percent_fully_diluted: Decimal = Decimal(0)
+    holder_id: int | None = None
+    share_class_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CapTable:
+    issuer: Issuer
+    as_of: date | None
+    after_operation: int | None
+    rows: list[CapTableRow]
+    total_units: Decimal
+    total_fully_diluted_units: Decimal
+    by_class: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        """Return the cap table in the product's export shape, numbers as decimal strings."""
+        return {
+            "issuer": self.issuer.name,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "rows": [
+                {
+                    "holder": row.holder,
+                    "class": row.share_class,
+                    "units": quantity_text(row.units),
+                    "fully_diluted_units": quantity_text(row.fully_diluted_units),
+                    "percent": str(row.percent),
+                    "percent_fully_diluted": str(row.percent_fully_diluted),
+                }
+                for row in self.rows
+            ],
+            "totals": {
+                "units": quantity_text(self.total_units),
+                "fully_diluted_units": quantity_text(self.total_fully_diluted_units),
+            },
+        }
+
+
+def _movements(
+    issuer: Issuer, *, as_of: date | datetime | None, after_operation: Operation | None
+) -> models.QuerySet[Movement]:
+    movements = Movement.objects.filter(issuer=issuer)
+    if as_of is not None:
+        day = as_of.date() if isinstance(as_of, datetime) else as_of
+        movements = movements.filter(effective_date__lte=day)
+    if after_operation is not None:
+        if after_operation.sequence is None:
+            raise ValueError(
+                f"operation {after_operation.pk} is {after_operation.state}: only an executed "
+                "operation has a place in the books"
+            )
+        movements = movements.filter(operation_sequence__lte=after_operation.sequence)
+    return movements
+
+
+def _percentages(values: list[Decimal]) -> list[Decimal]:
+    """Split 100.00 % in proportion to ``values`` so that the parts add up to exactly 100.00."""
+    if not any(values):
+        return [Decimal(0) for _ in values]
+    return [Decimal(part) * CENT for part in allocate(10_000, values)]
+
+
+def _convertible_shares(
+    issuer: Issuer, movements: models.QuerySet, convertibles_at: RoundTerms
+) -> dict[int, Decimal]:
+    """Shares each outstanding convertible would receive at ``convertibles_at``, by holder."""
+    held = grouped_sums(
+        movements.filter(security_kind=SecurityKind.CONVERTIBLE), ["security_id", "stakeholder_id"]
+    )
+    if not held:
+        return {}
+    terms = dict(
+        issuer.securities.filter(pk__in=[security for security, _ in held]).values_list(
+            "pk", "terms"
+        )
+    )
+    keys = list(held)
+    results = convert_all(
+        [ConvertibleTerms.from_json(terms[sec]) for sec, _ in keys], convertibles_at
+    )
+    shares: dict[int, Decimal] = defaultdict(Decimal)
+    for (_, holder), result in zip(keys, results, strict=True):
+        shares[holder] += Decimal(result.shares)
+    return shares
+
+
+def cap_table(
+    issuer: Issuer,
+    *,
+    as_of: date | datetime | None = None,
+    after_operation: Operation | None = None,
+    convertibles_at: RoundTerms | None = None,
+) -> CapTable:
+    """Return ``issuer``'s cap table on ``as_of`` and/or right after ``after_operation``.
+
+    Fully diluted units add, to the shares outstanding, the options and warrants outstanding,
+    each plan's pool still available and, with ``convertibles_at``, the shares the convertibles
+    would receive at that round.
+    """
+    movements = _movements(issuer, as_of=as_of, after_operation=after_operation)
+    held = grouped_sums(
+        movements.exclude(security_kind="").exclude(security_kind=SecurityKind.CONVERTIBLE),
+        ["stakeholder_id", "share_class_id", "security_kind"],
+    )
+    pools = grouped_sums(movements.filter(kind=MovementKind.POOL), ["plan_id"])
+    granted = grouped_sums(
+        movements.filter(security__plan__isnull=False).exclude(kind=MovementKind.EXERCISE),
+        ["security__plan_id"],
+    )
+    converted = _convertible_shares(issuer, movements, convertibles_at) if convertibles_at else {}
+
+    units: dict[tuple[int, int | None], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 2)
+    for (holder, share_class, kind), quantity in held.items():
+        position = units[(holder, share_class)]
+        if kind == SecurityKind.STOCK:
+            position[0] += quantity
+        position[1] += quantity
+    for holder, shares in converted.items():
+        units[(holder, None)][1] += shares
+
+    holders = {
+        s.pk: s.name for s in Stakeholder.objects.filter(pk__in={holder for holder, _ in units})
+    }
+    classes = {c.pk: c.name for c in ShareClass.objects.filter(issuer=issuer)}
+    rows = [
+        (
+            holders[holder],
+            classes[share_class] if share_class else CONVERTIBLES,
+            values,
+            holder,
+            share_class,
+        )
+        for (holder, share_class), values in units.items()
+    ]
+    plans = EquityPlan.objects.filter(issuer=issuer).select_related("share_class")
+    for plan in plans:
+        available = pools.get((plan.pk,), Decimal(0)) - granted.get((plan.pk,), Decimal(0))
+        if available:
+            rows.append(
+                (
+                    f"Pool: {plan.name}",
+                    plan.share_class.name,
+                    [Decimal(0), available],
+                    None,
+                    plan.share_class_id,
+                )
+            )
+    rows = [row for row in rows if row[2][0] or row[2][1]]
+    rows.sort(key=lambda row: (-row[2][1], -row[2][0], row[0], row[1]))
+    percent = _percentages([values[0] for _, _, values, _, _ in rows])
+    percent_fd = _percentages([values[1] for _, _, values, _, _ in rows])
+    table_rows = [
+        CapTableRow(
+            holder=name,
+            share_class=class_name,
+            units=values[0],
+            fully_diluted_units=values[1],
+            percent=percent[index],
+            percent_fully_diluted=percent_fd[index],
+            holder_id=holder,
+            share_class_id=share_class,
+        )
+        for index, (name, class_name, values, holder, share_class) in enumerate(rows)
+    ]
+    by_class: dict[str, tuple[Decimal, Decimal]] = {}
+    for row in table_rows:
+        basic, diluted = by_class.get(row.share_class, (Decimal(0), Decimal(0)))
+        by_class[row.share_class] = (basic + row.units, diluted + row.fully_diluted_units)
+    return CapTable(
+        issuer=issuer,
+        as_of=as_of.date() if isinstance(as_of, datetime) else as_of,
+        after_operation=after_operation.sequence if after_operation else None,
+        rows=table_rows,
+        total_units=sum((row.units for row in table_rows), Decimal(0)),
+        total_fully_diluted_units=sum((row.fully_diluted_units for row in table_rows), Decimal(0)),
+        by_class=by_class,
+    )
+
+
+def security_outstanding(issuer: Issuer, *, as_of: date | None = None) -> dict[str, Decimal]:
+    """Return each security's outstanding quantity (by security id), closed ones left out."""
+    rows = grouped_sums(
+        _movements(issuer, as_of=as_of, after_operation=None).exclude(security__isnull=True),
+        ["security__security_id"],
+    )
+    return {security: quantity for (security,), quantity in rows.items()}
+
+
+def ownership(issuer: Issuer, *, as_of: date | None = None) -> dict[int, Fraction]:
+    """Return each stakeholder's exact share of ``issuer``, shares converted to common units."""
+    movements = _movements(issuer, as_of=as_of, after_operation=None).filter(
+        security_kind=SecurityKind.STOCK
+    )
+    ratios = dict(ShareClass.objects.filter(issuer=issuer).values_list("pk", "conversion_ratio"))
+    held: dict[int, Fraction] = defaultdict(Fraction)
+    for (holder, share_class), quantity in grouped_sums(
+        movements, ["stakeholder_id", "share_class_id"]
+    ).items():
+        held[holder] += Fraction(quantity) * Fraction(ratios[share_class])
+    total = sum(held.values(), Fraction(0))
+    if not total:
+        return {}
+    return {holder: units / total for holder, units in held.items() if units}
+
+
+def look_through(
+    *, party_key: str, issuer: Issuer, as_of: date | None = None, _path: tuple[int, ...] = ()
+) -> Fraction:
+    """Return the exact share of ``issuer`` that the party owns directly and through vehicles.
+
+    Each vehicle holding ``issuer`` contributes the party's own share of that vehicle times the
+    vehicle's share of ``issuer``, through as many layers as there are.
+    """
+    if issuer.pk in _path:
+        raise ValueError(f"{issuer} holds itself through {len(_path)} layer(s)")
+    shares = ownership(issuer, as_of=as_of)
+    holders = Stakeholder.objects.filter(pk__in=shares).select_related("holder_issuer")
+    total = Fraction(0)
+    for holder in holders:
+        if holder.party_key == party_key:
+            total += shares[holder.pk]
+        if holder.holder_issuer is not None:
+            total += shares[holder.pk] * look_through(
+                party_key=party_key,
+                issuer=holder.holder_issuer,
+                as_of=as_of,
+                _path=(*_path, issuer.pk),
+            )
+    return total

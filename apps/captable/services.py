@@ -1,0 +1,847 @@
+"""Writes on cap tables.
+
+Every change of holdings is one ledger operation (made by one person, approved and executed by
+another) and the movements it records, in one transaction with the issuer locked. A security is
+issued once and consumed once: a transfer, cancellation, repurchase, exercise or conversion of
+part of it consumes all of it and opens a *balance* security for what remains, as Open Cap
+Format does, so that a consumed security can never be consumed again.
+
+Every movement is checked as it is added against the positions so far (held units, a class's
+authorised units, a plan's pool); a refused change raises a
+:class:`~apps.core.exceptions.DomainError` naming the object and writes nothing.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+from apps.accounts.models import User
+from apps.captable.conversion import ConvertibleTerms, RoundTerms, convert_all
+from apps.captable.exceptions import (
+    AuthorisedExceeded,
+    InsufficientUnits,
+    InvalidMovement,
+    PoolExhausted,
+    SecurityClosed,
+)
+from apps.captable.models import (
+    EquityPlan,
+    Issuer,
+    Movement,
+    MovementKind,
+    Security,
+    SecurityKind,
+    ShareClass,
+    Stakeholder,
+    VestingTerms,
+)
+from apps.captable.quantities import exact_sum, quantity_text
+from apps.core.history import acting
+from apps.core.services import model_update
+from apps.ledger.exceptions import IdempotencyConflict
+from apps.ledger.models import Operation, OperationKind, OperationState
+from apps.ledger.services import (
+    operation_approve,
+    operation_create,
+    operation_execute,
+    operation_submit,
+)
+
+SCALE = Decimal("1E-10")
+ResultT = TypeVar("ResultT")
+
+
+def _exact(quantity: Decimal | int, *, what: str) -> Decimal:
+    """Return ``quantity`` as a Decimal, refusing what the books cannot hold exactly."""
+    if isinstance(quantity, bool) or not isinstance(quantity, Decimal | int):
+        raise InvalidMovement(f"{what}: a quantity is a Decimal or an int", quantity=str(quantity))
+    value = Decimal(quantity)
+    if not value.is_finite() or value.quantize(SCALE) != value:
+        raise InvalidMovement(f"{what}: {value} has more than 10 decimals", quantity=str(value))
+    return value
+
+
+class Change:
+    """The securities and movements of one cap table change, checked as they are added."""
+
+    def __init__(self, issuer: Issuer, operation: Operation) -> None:
+        self.issuer = issuer
+        self.operation = operation
+        self.securities: list[Security] = []
+        self.movements: list[Movement] = []
+        self._units: dict[int, Decimal] = {}
+        self._moved: set[int] = set()
+        self._class_outstanding: dict[int, Decimal] = {}
+        self._pool_available: dict[int, Decimal] = {}
+        self._balances = defaultdict(int)
+
+    # --- positions, loaded once per object and kept up to date in memory ----------------------
+
+    def units(self, security: Security) -> Decimal:
+        """Return what ``security`` holds now, with this change's movements so far."""
+        key = id(security)
+        if key not in self._units:
+            if security.pk is None:
+                self._units[key] = Decimal(0)
+            else:
+                movements = Movement.objects.filter(security=security)
+                self._units[key] = exact_sum(movements)
+                if movements.exists():
+                    self._moved.add(key)
+        return self._units[key]
+
+    def _outstanding_in_class(self, share_class: ShareClass) -> Decimal:
+        if share_class.pk not in self._class_outstanding:
+            self._class_outstanding[share_class.pk] = exact_sum(
+                Movement.objects.filter(share_class=share_class, security_kind=SecurityKind.STOCK)
+            )
+        return self._class_outstanding[share_class.pk]
+
+    def pool_available(self, plan: EquityPlan) -> Decimal:
+        if plan.pk not in self._pool_available:
+            reserved = exact_sum(Movement.objects.filter(plan=plan))
+            granted = Movement.objects.filter(security__plan=plan)
+            used = exact_sum(granted) - exact_sum(granted.filter(kind=MovementKind.EXERCISE))
+            self._pool_available[plan.pk] = reserved - used
+        return self._pool_available[plan.pk]
+
+    # --- building -----------------------------------------------------------------------------
+
+    def open_security(
+        self,
+        *,
+        kind: str,
+        stakeholder: Stakeholder,
+        issue_date: date,
+        share_class: ShareClass | None = None,
+        security_id: str | None = None,
+        **terms: Any,
+    ) -> Security:
+        """Open a security with no units yet; a movement gives it its quantity."""
+        if stakeholder.issuer_id != self.issuer.pk:
+            raise InvalidMovement(
+                f"stakeholder {stakeholder} is not a stakeholder of {self.issuer}",
+                stakeholder=stakeholder.pk,
+            )
+        if share_class is not None and share_class.issuer_id != self.issuer.pk:
+            raise InvalidMovement(f"class {share_class} is not a class of {self.issuer}")
+        security = Security(
+            issuer=self.issuer,
+            security_id=security_id or f"{kind[:2].upper()}-{uuid.uuid4().hex[:12]}",
+            kind=kind,
+            stakeholder=stakeholder,
+            share_class=share_class,
+            issue_date=issue_date,
+            **terms,
+        )
+        self.securities.append(security)
+        return security
+
+    def move(
+        self,
+        *,
+        security: Security,
+        kind: str,
+        quantity: Decimal | int,
+        effective_date: date,
+        amount_minor: int | None = None,
+        external_id: str = "",
+    ) -> None:
+        """Add ``quantity`` (signed) to ``security``, refusing what the positions forbid."""
+        quantity = _exact(quantity, what=f"security {security.security_id}")
+        if quantity == 0:
+            raise InvalidMovement(f"security {security.security_id}: a movement of nothing")
+        held = self.units(security)
+        if quantity < 0 and -quantity > held:
+            if held == 0 and (id(security) in self._moved or security.pk is not None):
+                raise SecurityClosed(
+                    f"security {security.security_id} has nothing outstanding: it was already "
+                    "cancelled, transferred, exercised or converted",
+                    security=security.security_id,
+                )
+            raise InsufficientUnits(
+                f"security {security.security_id} holds {quantity_text(held)} units; "
+                f"{quantity_text(-quantity)} cannot be taken from it",
+                security=security.security_id,
+                held=quantity_text(held),
+                requested=quantity_text(-quantity),
+            )
+        if security.kind == SecurityKind.STOCK and quantity > 0:
+            self._check_authorised(security.share_class, quantity)
+        if (
+            security.kind == SecurityKind.OPTION
+            and security.plan is not None
+            and kind == MovementKind.ISSUANCE
+        ):
+            available = self.pool_available(security.plan)
+            if quantity > available:
+                raise PoolExhausted(
+                    f"plan {security.plan} has {quantity_text(available)} units left in its pool; "
+                    f"{quantity_text(quantity)} cannot be granted",
+                    plan=security.plan.name,
+                    available=quantity_text(available),
+                )
+            self._pool_available[security.plan.pk] = available - quantity
+        if security.kind == SecurityKind.STOCK:
+            key = security.share_class.pk
+            self._class_outstanding[key] = (
+                self._outstanding_in_class(security.share_class) + quantity
+            )
+        self._units[id(security)] = held + quantity
+        self._moved.add(id(security))
+        self.movements.append(
+            Movement(
+                operation=self.operation,
+                issuer=self.issuer,
+                security=security,
+                kind=kind,
+                quantity=quantity,
+                amount_minor=amount_minor,
+                effective_date=effective_date,
+                security_kind=security.kind,
+                stakeholder=security.stakeholder,
+                share_class=security.share_class,
+                operation_sequence=self.operation.sequence,
+                external_id=external_id,
+            )
+        )
+
+    def _check_authorised(self, share_class: ShareClass, quantity: Decimal) -> None:
+        if share_class.authorised_units is None:
+            return
+        after = self._outstanding_in_class(share_class) + quantity
+        if after > share_class.authorised_units:
+            raise AuthorisedExceeded(
+                f"class {share_class.name} authorises "
+                f"{quantity_text(share_class.authorised_units)} units; "
+                f"{quantity_text(after)} would be outstanding",
+                share_class=share_class.name,
+                authorised=quantity_text(share_class.authorised_units),
+                outstanding_after=quantity_text(after),
+            )
+
+    def issue(
+        self,
+        *,
+        kind: str,
+        stakeholder: Stakeholder,
+        quantity: Decimal | int,
+        effective_date: date,
+        share_class: ShareClass | None = None,
+        security_id: str | None = None,
+        amount_minor: int | None = None,
+        external_id: str = "",
+        **terms: Any,
+    ) -> Security:
+        """Open a security and issue ``quantity`` into it."""
+        security = self.open_security(
+            kind=kind,
+            stakeholder=stakeholder,
+            issue_date=effective_date,
+            share_class=share_class,
+            security_id=security_id,
+            **terms,
+        )
+        self.move(
+            security=security,
+            kind=MovementKind.ISSUANCE,
+            quantity=quantity,
+            effective_date=effective_date,
+            amount_minor=amount_minor,
+            external_id=external_id,
+        )
+        return security
+
+    def consume(
+        self,
+        *,
+        security: Security,
+        kind: str,
+        quantity: Decimal | int | None,
+        effective_date: date,
+        balance_security_id: str | None = None,
+        external_id: str = "",
+    ) -> Security | None:
+        """Take all of ``security``; reopen what exceeds ``quantity`` as a balance security."""
+        held = self.units(security)
+        taken = held if quantity is None else _exact(quantity, what=security.security_id)
+        if quantity is not None and taken <= 0:
+            raise InvalidMovement(f"security {security.security_id}: take a positive quantity")
+        # Taking more than is held (or anything from a consumed security) is refused here.
+        self.move(
+            security=security,
+            kind=kind,
+            quantity=-max(taken, held) if held else -(taken or 1),
+            effective_date=effective_date,
+            amount_minor=-security_amount(security) if security.kind == "convertible" else None,
+            external_id=external_id,
+        )
+        if taken == held:
+            return None
+        self._balances[security.security_id] += 1
+        balance = self.open_security(
+            kind=security.kind,
+            stakeholder=security.stakeholder,
+            issue_date=effective_date,
+            share_class=security.share_class,
+            security_id=balance_security_id
+            or f"{security.security_id}-B{self._balances[security.security_id]}",
+            plan=security.plan,
+            exercise_price_minor=security.exercise_price_minor,
+            expiration_date=security.expiration_date,
+            vesting_terms=security.vesting_terms,
+            vesting_start_date=security.vesting_start_date,
+        )
+        self.move(
+            security=balance,
+            kind=kind,
+            quantity=held - taken,
+            effective_date=effective_date,
+            external_id=external_id,
+        )
+        return balance
+
+    def reserve_pool(
+        self,
+        *,
+        plan: EquityPlan,
+        quantity: Decimal | int,
+        effective_date: date,
+        external_id: str = "",
+    ) -> None:
+        """Add ``quantity`` (signed) to ``plan``'s pool."""
+        quantity = _exact(quantity, what=f"plan {plan.name}")
+        available = self.pool_available(plan)
+        if available + quantity < 0:
+            raise PoolExhausted(
+                f"plan {plan.name} has {quantity_text(available)} units left in its pool; "
+                f"it cannot shrink by {quantity_text(-quantity)}",
+                plan=plan.name,
+                available=quantity_text(available),
+            )
+        self._pool_available[plan.pk] = available + quantity
+        self.movements.append(
+            Movement(
+                operation=self.operation,
+                issuer=self.issuer,
+                plan=plan,
+                kind=MovementKind.POOL,
+                quantity=quantity,
+                effective_date=effective_date,
+                share_class=plan.share_class,
+                operation_sequence=self.operation.sequence,
+                external_id=external_id,
+            )
+        )
+
+    def write(self) -> None:
+        """Save the securities, then the movements, in bulk."""
+        Security.objects.bulk_create(self.securities, batch_size=2000)
+        for movement in self.movements:
+            if movement.security is not None:
+                movement.security_id = movement.security.pk
+        Movement.objects.bulk_create(self.movements, batch_size=5000)
+
+
+def security_amount(security: Security) -> int:
+    """Return a convertible's principal, in minor units."""
+    return ConvertibleTerms.from_json(security.terms).principal.amount_minor
+
+
+@transaction.atomic
+def captable_change_record(
+    *,
+    issuer: Issuer,
+    description: str,
+    by: User,
+    approved_by: User,
+    build: Callable[[Change], ResultT],
+    idempotency_key: str | None = None,
+    kind: str = OperationKind.HOLDING_CHANGE,
+) -> ResultT:
+    """Record one change of ``issuer``'s holdings, made by ``by`` and approved by ``approved_by``.
+
+    ``build`` adds the change's securities and movements to the :class:`Change` it is given;
+    whatever it returns is returned. The operation is executed before the movements are written,
+    in the same transaction, so they carry its sequence number.
+    """
+    locked = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    operation = operation_create(
+        kind=kind,
+        legs=[],
+        idempotency_key=idempotency_key or f"captable-{uuid.uuid4()}",
+        description=description,
+        by=by,
+    )
+    if operation.state != OperationState.DRAFT:
+        raise IdempotencyConflict(
+            f"this change was already recorded as operation {operation.pk}",
+            operation=operation.pk,
+        )
+    operation_submit(operation=operation, by=by)
+    operation_approve(operation=operation, by=approved_by)
+    operation = operation_execute(operation=operation, by=approved_by)
+    change = Change(locked, operation)
+    result = build(change)
+    with acting(user=approved_by, operation_id=operation.pk):
+        change.write()
+    return result
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issuer_create(
+    *,
+    name: str,
+    kind: str,
+    legal_form: str,
+    country: str,
+    currency: str,
+    by: User,
+    legal_name: str = "",
+    formation_date: date | None = None,
+    ocf_id: str = "",
+) -> Issuer:
+    from apps.core.money import minor_unit_digits
+
+    minor_unit_digits(currency)  # refuses a code that is not money
+    issuer = Issuer(
+        name=name,
+        kind=kind,
+        legal_form=legal_form,
+        country=country,
+        currency=currency,
+        legal_name=legal_name,
+        formation_date=formation_date,
+        ocf_id=ocf_id,
+    )
+    return _save(issuer, by)
+
+
+def _save(instance: models.Model, by: User) -> Any:
+    instance.full_clean()
+    with acting(user=by):
+        instance.save()
+    return instance
+
+
+@transaction.atomic
+def share_class_create(
+    *, issuer: Issuer, name: str, class_type: str, by: User, **fields: Any
+) -> ShareClass:
+    return _save(ShareClass(issuer=issuer, name=name, class_type=class_type, **fields), by)
+
+
+@transaction.atomic
+def stakeholder_create(
+    *, issuer: Issuer, name: str, kind: str, by: User, **fields: Any
+) -> Stakeholder:
+    return _save(Stakeholder(issuer=issuer, name=name, kind=kind, **fields), by)
+
+
+@transaction.atomic
+def plan_create(
+    *, issuer: Issuer, name: str, share_class: ShareClass, by: User, ocf_id: str = ""
+) -> EquityPlan:
+    return _save(EquityPlan(issuer=issuer, name=name, share_class=share_class, ocf_id=ocf_id), by)
+
+
+@transaction.atomic
+def vesting_terms_create(*, issuer: Issuer, name: str, by: User, **fields: Any) -> VestingTerms:
+    return _save(VestingTerms(issuer=issuer, name=name, **fields), by)
+
+
+# --- the changes of a cap table's life --------------------------------------------------------
+
+
+def shares_issue(
+    *,
+    share_class: ShareClass,
+    stakeholder: Stakeholder,
+    quantity: Decimal | int,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+    security_id: str | None = None,
+) -> Security:
+    """Issue new shares or units of ``share_class`` to ``stakeholder``."""
+    return captable_change_record(
+        issuer=share_class.issuer,
+        description=f"Issue {quantity_text(quantity)} {share_class.name} to {stakeholder}",
+        by=by,
+        approved_by=approved_by,
+        build=lambda change: change.issue(
+            kind=SecurityKind.STOCK,
+            stakeholder=stakeholder,
+            share_class=share_class,
+            quantity=quantity,
+            effective_date=effective_date,
+            security_id=security_id,
+        ),
+    )
+
+
+def security_transfer(
+    *,
+    security: Security,
+    to: Stakeholder,
+    quantity: Decimal | int,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+) -> Security:
+    """Transfer ``quantity`` of ``security`` to ``to``; return the transferee's new security."""
+
+    def build(change: Change) -> Security:
+        change.consume(
+            security=security,
+            kind=MovementKind.TRANSFER,
+            quantity=quantity,
+            effective_date=effective_date,
+        )
+        received = change.open_security(
+            kind=security.kind,
+            stakeholder=to,
+            issue_date=effective_date,
+            share_class=security.share_class,
+            plan=security.plan,
+            exercise_price_minor=security.exercise_price_minor,
+            expiration_date=security.expiration_date,
+            vesting_terms=security.vesting_terms,
+            vesting_start_date=security.vesting_start_date,
+            convertible_type=security.convertible_type,
+            terms=security.terms,
+        )
+        change.move(
+            security=received,
+            kind=MovementKind.TRANSFER,
+            quantity=quantity,
+            effective_date=effective_date,
+        )
+        return received
+
+    return captable_change_record(
+        issuer=security.issuer,
+        description=f"Transfer {quantity_text(quantity)} of {security} to {to}",
+        by=by,
+        approved_by=approved_by,
+        build=build,
+    )
+
+
+def security_cancel(
+    *,
+    security: Security,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+    quantity: Decimal | int | None = None,
+    kind: str = MovementKind.CANCELLATION,
+) -> Security | None:
+    """Cancel (or repurchase) ``quantity`` of ``security``, all of it by default."""
+    if kind not in {MovementKind.CANCELLATION, MovementKind.REPURCHASE}:
+        raise InvalidMovement(f"{kind} is not a cancellation")
+    return captable_change_record(
+        issuer=security.issuer,
+        description=f"{kind.title()} of {quantity or 'all'} of {security}",
+        by=by,
+        approved_by=approved_by,
+        build=lambda change: change.consume(
+            security=security, kind=kind, quantity=quantity, effective_date=effective_date
+        ),
+    )
+
+
+def stock_convert(
+    *,
+    security: Security,
+    to_class: ShareClass,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+) -> Security:
+    """Convert all of a share security into ``to_class`` at the classes' conversion ratios."""
+
+    def build(change: Change) -> Security:
+        held = change.units(security)
+        ratio = Fraction(security.share_class.conversion_ratio) / Fraction(
+            to_class.conversion_ratio
+        )
+        converted = Fraction(held) * ratio
+        units = Decimal(converted.numerator) / Decimal(converted.denominator)
+        change.consume(
+            security=security,
+            kind=MovementKind.CONVERSION,
+            quantity=None,
+            effective_date=effective_date,
+        )
+        return change.issue(
+            kind=SecurityKind.STOCK,
+            stakeholder=security.stakeholder,
+            share_class=to_class,
+            quantity=units.quantize(SCALE, rounding="ROUND_DOWN"),
+            effective_date=effective_date,
+        )
+
+    return captable_change_record(
+        issuer=security.issuer,
+        description=f"Conversion of {security} into {to_class.name}",
+        by=by,
+        approved_by=approved_by,
+        build=build,
+    )
+
+
+def share_class_split(
+    *,
+    share_class: ShareClass,
+    ratio: Fraction,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+) -> None:
+    """Multiply every holding of ``share_class`` (and its authorised units) by ``ratio``.
+
+    A consolidation is a ratio below one. Each holding must stay exact to 10 decimals.
+    """
+    if ratio <= 0:
+        raise InvalidMovement("a split ratio must be positive")
+
+    def build(change: Change) -> None:
+        outstanding = (
+            Movement.objects.filter(share_class=share_class, security_kind=SecurityKind.STOCK)
+            .values_list("security_id", flat=True)
+            .distinct()
+        )
+        securities = Security.objects.filter(pk__in=outstanding).select_related(
+            "share_class", "stakeholder"
+        )
+        if share_class.authorised_units is not None:
+            scaled = Fraction(share_class.authorised_units) * ratio
+            model_update(
+                instance=share_class,
+                fields=["authorised_units"],
+                data={"authorised_units": Decimal(scaled.numerator) / Decimal(scaled.denominator)},
+                by=approved_by,
+            )
+            change._class_outstanding.pop(share_class.pk, None)
+        for security in securities:
+            held = change.units(security)
+            if not held:
+                continue
+            delta = Fraction(held) * (ratio - 1)
+            change.move(
+                security=security,
+                kind=MovementKind.SPLIT,
+                quantity=_exact(
+                    Decimal(delta.numerator) / Decimal(delta.denominator), what=security.security_id
+                ),
+                effective_date=effective_date,
+            )
+
+    captable_change_record(
+        issuer=share_class.issuer,
+        description=f"Split of {share_class.name} by {ratio}",
+        by=by,
+        approved_by=approved_by,
+        build=build,
+    )
+
+
+def pool_reserve(
+    *, plan: EquityPlan, quantity: Decimal | int, effective_date: date, by: User, approved_by: User
+) -> None:
+    """Reserve ``quantity`` more units (or fewer, if negative) in ``plan``'s pool."""
+    captable_change_record(
+        issuer=plan.issuer,
+        description=f"Pool of {plan.name}: {quantity:+}",
+        by=by,
+        approved_by=approved_by,
+        build=lambda change: change.reserve_pool(
+            plan=plan, quantity=quantity, effective_date=effective_date
+        ),
+    )
+
+
+def options_grant(
+    *,
+    plan: EquityPlan,
+    stakeholder: Stakeholder,
+    quantity: Decimal | int,
+    exercise_price_minor: int,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+    vesting_terms: VestingTerms | None = None,
+    vesting_start_date: date | None = None,
+    expiration_date: date | None = None,
+    security_id: str | None = None,
+) -> Security:
+    """Grant options from ``plan``'s pool."""
+    return captable_change_record(
+        issuer=plan.issuer,
+        description=f"Grant of {quantity_text(quantity)} options to {stakeholder}",
+        by=by,
+        approved_by=approved_by,
+        build=lambda change: change.issue(
+            kind=SecurityKind.OPTION,
+            stakeholder=stakeholder,
+            share_class=plan.share_class,
+            plan=plan,
+            quantity=quantity,
+            effective_date=effective_date,
+            exercise_price_minor=exercise_price_minor,
+            vesting_terms=vesting_terms,
+            vesting_start_date=vesting_start_date or effective_date,
+            expiration_date=expiration_date,
+            security_id=security_id,
+        ),
+    )
+
+
+def warrant_issue(
+    *,
+    share_class: ShareClass,
+    stakeholder: Stakeholder,
+    quantity: Decimal | int,
+    exercise_price_minor: int,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+    expiration_date: date | None = None,
+) -> Security:
+    """Issue warrants on ``share_class``."""
+    return captable_change_record(
+        issuer=share_class.issuer,
+        description=f"Warrants on {quantity_text(quantity)} {share_class.name} to {stakeholder}",
+        by=by,
+        approved_by=approved_by,
+        build=lambda change: change.issue(
+            kind=SecurityKind.WARRANT,
+            stakeholder=stakeholder,
+            share_class=share_class,
+            quantity=quantity,
+            effective_date=effective_date,
+            exercise_price_minor=exercise_price_minor,
+            expiration_date=expiration_date,
+        ),
+    )
+
+
+def security_exercise(
+    *,
+    security: Security,
+    quantity: Decimal | int,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+) -> Security:
+    """Exercise options or warrants into shares of their class; return the new shares."""
+    if security.kind not in {SecurityKind.OPTION, SecurityKind.WARRANT}:
+        raise InvalidMovement(f"security {security.security_id} cannot be exercised")
+
+    def build(change: Change) -> Security:
+        change.consume(
+            security=security,
+            kind=MovementKind.EXERCISE,
+            quantity=quantity,
+            effective_date=effective_date,
+        )
+        return change.issue(
+            kind=SecurityKind.STOCK,
+            stakeholder=security.stakeholder,
+            share_class=security.share_class,
+            quantity=quantity,
+            effective_date=effective_date,
+        )
+
+    return captable_change_record(
+        issuer=security.issuer,
+        description=f"Exercise of {quantity_text(quantity)} of {security}",
+        by=by,
+        approved_by=approved_by,
+        build=build,
+    )
+
+
+def convertible_issue(
+    *,
+    issuer: Issuer,
+    stakeholder: Stakeholder,
+    convertible_type: str,
+    terms: ConvertibleTerms,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+    security_id: str | None = None,
+) -> Security:
+    """Issue a SAFE, BSA AIR or convertible note."""
+    return captable_change_record(
+        issuer=issuer,
+        description=f"{convertible_type.upper()} of {terms.principal} to {stakeholder}",
+        by=by,
+        approved_by=approved_by,
+        build=lambda change: change.issue(
+            kind=SecurityKind.CONVERTIBLE,
+            stakeholder=stakeholder,
+            quantity=1,
+            amount_minor=terms.principal.amount_minor,
+            effective_date=effective_date,
+            convertible_type=convertible_type,
+            terms=terms.to_json(),
+            security_id=security_id,
+        ),
+    )
+
+
+def convertibles_convert(
+    *,
+    securities: Sequence[Security],
+    into: ShareClass,
+    round_terms: RoundTerms,
+    effective_date: date,
+    by: User,
+    approved_by: User,
+) -> list[Security]:
+    """Convert convertibles at a priced round into shares of ``into`` (whole shares, rounded
+    down; the fraction each holder leaves is recorded by the conversion)."""
+    results = convert_all(
+        [ConvertibleTerms.from_json(security.terms) for security in securities], round_terms
+    )
+
+    def build(change: Change) -> list[Security]:
+        issued = []
+        for security, result in zip(securities, results, strict=True):
+            change.consume(
+                security=security,
+                kind=MovementKind.CONVERSION,
+                quantity=None,
+                effective_date=effective_date,
+            )
+            if result.shares:
+                issued.append(
+                    change.issue(
+                        kind=SecurityKind.STOCK,
+                        stakeholder=security.stakeholder,
+                        share_class=into,
+                        quantity=result.shares,
+                        effective_date=effective_date,
+                    )
+                )
+        return issued
+
+    return captable_change_record(
+        issuer=into.issuer,
+        description=f"Conversion of {len(securities)} convertible(s) into {into.name}",
+        by=by,
+        approved_by=approved_by,
+        build=build,
+    )

@@ -1,0 +1,181 @@
+"""Cap tables on any date or after any operation, exact percentages, look-through ownership."""
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+from io import BytesIO, StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from apps.captable.models import Movement
+from apps.captable.selectors import cap_table, look_through
+from apps.captable.services import (
+    security_transfer,
+    share_class_create,
+    shares_issue,
+    stakeholder_create,
+)
+from tests.captable.conftest import D1, D2, D3, holder, make_issuer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_cap_table_after_an_operation_ignores_what_came_later(
+    issuer, common, alice, bob, people
+):
+    first = shares_issue(
+        share_class=common, stakeholder=alice, quantity=600, effective_date=D1, **people
+    )
+    operation = Movement.objects.get(security=first).operation
+    security_transfer(security=first, to=bob, quantity=200, effective_date=D1, **people)
+
+    before = cap_table(issuer, after_operation=operation)
+    now = cap_table(issuer)
+
+    assert [(r.holder, r.units) for r in before.rows] == [("Alice Martin", Decimal(600))]
+    assert [(r.holder, r.units) for r in now.rows] == [
+        ("Alice Martin", Decimal(400)),
+        ("Bob Keller", Decimal(200)),
+    ]
+
+
+def test_percentages_add_up_to_exactly_one_hundred(issuer, common, maker, people):
+    for name in ["A", "B", "C"]:
+        shares_issue(
+            share_class=common,
+            stakeholder=holder(issuer, name, maker),
+            quantity=1,
+            effective_date=D1,
+            **people,
+        )
+
+    table = cap_table(issuer)
+
+    assert [row.percent for row in table.rows] == [
+        Decimal("33.34"),
+        Decimal("33.33"),
+        Decimal("33.33"),
+    ]
+    assert sum(row.percent for row in table.rows) == Decimal("100.00")
+
+
+def test_look_through_ownership_is_exact_through_two_layers_of_vehicles(maker, people):
+    company = make_issuer("Portfolio Co SAS", maker)
+    fund_spv = make_issuer("Holding SPV SCSp", maker, kind="spv")
+    feeder = make_issuer("Feeder SPV SCSp", maker, kind="spv")
+    classes = {
+        issuer.pk: share_class_create(issuer=issuer, name="Units", class_type="units", by=maker)
+        for issuer in (company, fund_spv, feeder)
+    }
+
+    def position(issuer, name, units, **fields):
+        stakeholder = stakeholder_create(
+            issuer=issuer, name=name, kind="institution", by=maker, **fields
+        )
+        shares_issue(
+            share_class=classes[issuer.pk],
+            stakeholder=stakeholder,
+            quantity=units,
+            effective_date=D1,
+            **people,
+        )
+
+    # The company: 30 % held by the holding SPV, 70 % by founders.
+    position(company, "Holding SPV", 300, holder_issuer=fund_spv, role="vehicle")
+    position(company, "Founders", 700)
+    # The holding SPV: a third held by the feeder SPV, the rest by Zoé directly.
+    position(fund_spv, "Feeder SPV", 1, holder_issuer=feeder, role="vehicle")
+    position(fund_spv, "Zoé", 2, party_key="investor:zoe")
+    # The feeder: Zoé holds a quarter of it.
+    position(feeder, "Zoé", 25, party_key="investor:zoe")
+    position(feeder, "Others", 75)
+
+    share = look_through(party_key="investor:zoe", issuer=company)
+
+    # 3/10 x (2/3 + 1/3 x 1/4) = 3/10 x 3/4 = 9/40
+    assert share == Fraction(9, 40)
+    assert look_through(party_key="investor:zoe", issuer=fund_spv) == Fraction(3, 4)
+    assert look_through(party_key="investor:nobody", issuer=company) == 0
+
+
+def _export(issuer, fmt, **options) -> bytes | str:
+    out = StringIO()
+    call_command("export_cap_table", issuer.name, format=fmt, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_the_json_export_has_the_documented_shape(issuer, common, alice, bob, people):
+    shares_issue(
+        share_class=common,
+        stakeholder=alice,
+        quantity=Decimal("750.25"),
+        effective_date=D1,
+        **people,
+    )
+    shares_issue(share_class=common, stakeholder=bob, quantity=250, effective_date=D2, **people)
+
+    data = json.loads(_export(issuer, "json", as_of=D1))
+    later = json.loads(_export(issuer, "json"))
+
+    assert data == {
+        "issuer": "Lumen Robotics SAS",
+        "as_of": "2025-01-10",
+        "rows": [
+            {
+                "holder": "Alice Martin",
+                "class": "Ordinary",
+                "units": "750.25",
+                "fully_diluted_units": "750.25",
+                "percent": "100.00",
+                "percent_fully_diluted": "100.00",
+            }
+        ],
+        "totals": {"units": "750.25", "fully_diluted_units": "750.25"},
+    }
+    assert later["totals"]["units"] == "1000.25"
+    assert [row["percent"] for row in later["rows"]] == ["75.01", "24.99"]
+
+
+def test_the_csv_and_xlsx_exports_hold_the_same_rows(issuer, common, alice, people, tmp_path):
+    shares_issue(share_class=common, stakeholder=alice, quantity=10, effective_date=D1, **people)
+
+    csv_text = _export(issuer, "csv", as_of=D3)
+    call_command("export_cap_table", str(issuer.pk), format="xlsx", output=str(tmp_path / "t.xlsx"))
+    sheet = load_workbook(BytesIO((tmp_path / "t.xlsx").read_bytes())).active
+
+    assert csv_text.splitlines()[1] == "Alice Martin,Ordinary,10,10,100.00,100.00"
+    assert [cell.value for cell in sheet[3]] == [
+        "Alice Martin",
+        "Ordinary",
+        "10",
+        "10",
+        "100.00",
+        "100.00",
+    ]
+
+
+def test_the_export_of_an_unknown_issuer_is_a_clear_error():
+    with pytest.raises(CommandError, match="no issuer with the id or exact name 'Nope'"):
+        call_command("export_cap_table", "Nope", format="json")
+
+
+def test_the_admin_offers_the_cap_table_as_a_download(staff_client, issuer, common, alice, people):
+    from apps.accounts.roles import Role
+    from tests.factories import StaffFactory
+
+    shares_issue(share_class=common, stakeholder=alice, quantity=10, effective_date=D1, **people)
+    client = staff_client(StaffFactory(roles=[Role.AUDITOR]))
+
+    response = client.get(
+        f"/admin/captable/issuer/{issuer.pk}/export/", {"format": "json", "as_of": "2025-12-31"}
+    )
+
+    assert response.status_code == 200
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="cap-table-{issuer.pk}-2025-12-31.json"'
+    )
+    assert json.loads(response.content)["totals"]["units"] == "10"
+    assert client.get(f"/admin/captable/issuer/{issuer.pk}/change/").status_code == 200
