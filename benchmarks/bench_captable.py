@@ -148,7 +148,7 @@ def run() -> list[Measure]:
 
     def grants(change: Change) -> None:
         change.reserve_pool(plan=plan, quantity=GRANTS * 1000, effective_date=START)
-        for stakeholder in rng.sample(stakeholders, GRANTS):
+        for stakeholder in rng.sample(stakeholders, min(GRANTS, len(stakeholders))):
             change.issue(
                 kind="option",
                 stakeholder=stakeholder,

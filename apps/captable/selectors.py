@@ -7,6 +7,7 @@ largest remainder and add up to exactly 100.00.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,12 +21,15 @@ from apps.captable.models import (
     Issuer,
     Movement,
     MovementKind,
+    Security,
     SecurityKind,
     ShareClass,
     Stakeholder,
 )
-from apps.captable.quantities import grouped_sums, quantity_text
-from apps.core.money import allocate
+from apps.captable.proforma import Holding, ProForma, pro_forma_round
+from apps.captable.quantities import exact_sum, grouped_sums, quantity_text
+from apps.captable.vesting import VestingSchedule, vested_quantity
+from apps.core.money import Money, allocate
 from apps.ledger.models import Operation
 
 HUNDRED = Decimal(100)
@@ -269,3 +273,65 @@ def look_through(
                 _path=(*_path, issuer.pk),
             )
     return total
+
+
+def cap_table_pro_forma(
+    issuer: Issuer,
+    *,
+    pre_money: Money,
+    new_money: Sequence[tuple[str, Money]],
+    pool_top_up_percent: Fraction,
+    conversion_date: date,
+    new_class: str = "Series A",
+    pool_class: str | None = None,
+) -> ProForma:
+    """Model a priced round on ``issuer``'s fully diluted cap table today; write nothing.
+
+    The convertibles outstanding convert at the round; the pool top-up is a share of the
+    post-money fully diluted capitalisation (see :func:`apps.captable.proforma.pro_forma_round`).
+    """
+    today = cap_table(issuer)
+    holdings = [
+        Holding(
+            holder=row.holder, share_class=row.share_class, units=Fraction(row.fully_diluted_units)
+        )
+        for row in today.rows
+        if row.fully_diluted_units
+    ]
+    movements = Movement.objects.filter(issuer=issuer, security_kind=SecurityKind.CONVERTIBLE)
+    outstanding = grouped_sums(movements, ["security_id"])
+    convertibles = [
+        (security.stakeholder.name, ConvertibleTerms.from_json(security.terms))
+        for security in issuer.securities.filter(pk__in=[pk for (pk,) in outstanding])
+        .select_related("stakeholder")
+        .order_by("pk")
+    ]
+    common = issuer.share_classes.filter(class_type="common").order_by("pk").first()
+    return pro_forma_round(
+        holdings=holdings,
+        pre_money=pre_money,
+        new_money=new_money,
+        pool_top_up_percent=pool_top_up_percent,
+        convertibles=convertibles,
+        new_class=new_class,
+        pool_class=pool_class or (common.name if common else new_class),
+        conversion_date=conversion_date,
+    )
+
+
+def option_vested(security: Security, *, as_of: date) -> Decimal:
+    """Return how much of an option grant has vested on ``as_of`` (all of it without a schedule)."""
+    held = exact_sum(Movement.objects.filter(security=security, effective_date__lte=as_of))
+    if security.vesting_terms is None or held <= 0:
+        return max(held, Decimal(0))
+    terms = security.vesting_terms
+    return vested_quantity(
+        quantity=held,
+        schedule=VestingSchedule(
+            cliff_months=terms.cliff_months,
+            duration_months=terms.duration_months,
+            frequency_months=terms.frequency_months,
+        ),
+        start=security.vesting_start_date or security.issue_date,
+        as_of=as_of,
+    )

@@ -1,6 +1,7 @@
 """Cap tables on any date or after any operation, exact percentages, look-through ownership."""
 
 import json
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from io import BytesIO, StringIO
@@ -9,14 +10,22 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from apps.captable.models import Movement
-from apps.captable.selectors import cap_table, look_through
+from apps.captable.conversion import ConvertibleTerms
+from apps.captable.models import Movement, Security
+from apps.captable.selectors import cap_table, cap_table_pro_forma, look_through, option_vested
 from apps.captable.services import (
+    convertible_issue,
+    options_grant,
+    plan_create,
+    pool_reserve,
     security_transfer,
     share_class_create,
     shares_issue,
     stakeholder_create,
+    vesting_terms_create,
 )
+from apps.core.money import Money
+from apps.ledger.models import Operation
 from tests.captable.conftest import D1, D2, D3, holder, make_issuer
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +188,65 @@ def test_the_admin_offers_the_cap_table_as_a_download(staff_client, issuer, comm
     )
     assert json.loads(response.content)["totals"]["units"] == "10"
     assert client.get(f"/admin/captable/issuer/{issuer.pk}/change/").status_code == 200
+
+
+def test_a_pro_forma_round_models_the_post_money_table_and_writes_nothing(
+    issuer, common, alice, bob, people
+):
+
+    shares_issue(
+        share_class=common, stakeholder=alice, quantity=8_000_000, effective_date=D1, **people
+    )
+    convertible_issue(
+        issuer=issuer,
+        stakeholder=bob,
+        convertible_type="safe",
+        terms=ConvertibleTerms(
+            kind="safe",
+            principal=Money(100_000_000, "EUR"),
+            discount=Fraction(20, 100),
+            post_money=False,
+        ),
+        effective_date=D2,
+        **people,
+    )
+    before = (Operation.objects.count(), Security.objects.count(), Movement.objects.count())
+
+    model = cap_table_pro_forma(
+        issuer,
+        pre_money=Money(1_000_000_000, "EUR"),
+        new_money=[("Lead VC", Money(250_000_000, "EUR"))],
+        pool_top_up_percent=Fraction(0),
+        conversion_date=date(2026, 6, 1),
+    )
+
+    assert (Operation.objects.count(), Security.objects.count(), Movement.objects.count()) == before
+    rows = {row.holder: row for row in model.rows}
+    # 10,000,000 EUR pre-money over 8,000,000 shares plus the SAFE's shares at a 20 % discount:
+    # price p solves p x (8,000,000 + 1,000,000 / 0.8p) = 10,000,000, so p = 1.09375.
+    assert model.price_per_share == Fraction(35, 32)
+    assert rows["Bob Keller"].units == 1_142_857  # 1,000,000 / (0.8 x 1.09375), rounded down
+    assert rows["Lead VC"].units == 2_285_714  # 2,500,000 / 1.09375, rounded down
+    assert sum(row.percent for row in model.rows) == Decimal("100.00")
+
+
+def test_options_vest_on_their_schedule(issuer, common, alice, people):
+
+    plan = plan_create(issuer=issuer, name="ESOP", share_class=common, by=people["by"])
+    pool_reserve(plan=plan, quantity=48_000, effective_date=D1, **people)
+    terms = vesting_terms_create(
+        issuer=issuer, name="4y / 1y cliff", cliff_months=12, duration_months=48, by=people["by"]
+    )
+    grant = options_grant(
+        plan=plan,
+        stakeholder=alice,
+        quantity=48_000,
+        exercise_price_minor=10,
+        effective_date=date(2024, 1, 1),
+        vesting_terms=terms,
+        **people,
+    )
+
+    assert option_vested(grant, as_of=date(2024, 12, 31)) == 0
+    assert option_vested(grant, as_of=date(2025, 1, 1)) == 12_000
+    assert option_vested(grant, as_of=date(2028, 1, 1)) == 48_000
