@@ -58,6 +58,7 @@ class CapTable:
     total_units: Decimal
     total_fully_diluted_units: Decimal
     by_class: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    by_holder: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """Return the cap table in the product's export shape, numbers as decimal strings."""
@@ -209,9 +210,11 @@ def cap_table(
         for index, (name, class_name, values, holder, share_class) in enumerate(rows)
     ]
     by_class: dict[str, tuple[Decimal, Decimal]] = {}
+    by_holder: dict[str, tuple[Decimal, Decimal]] = {}
     for row in table_rows:
-        basic, diluted = by_class.get(row.share_class, (Decimal(0), Decimal(0)))
-        by_class[row.share_class] = (basic + row.units, diluted + row.fully_diluted_units)
+        for totals, key in ((by_class, row.share_class), (by_holder, row.holder)):
+            basic, diluted = totals.get(key, (Decimal(0), Decimal(0)))
+            totals[key] = (basic + row.units, diluted + row.fully_diluted_units)
     return CapTable(
         issuer=issuer,
         as_of=as_of.date() if isinstance(as_of, datetime) else as_of,
@@ -220,6 +223,7 @@ def cap_table(
         total_units=sum((row.units for row in table_rows), Decimal(0)),
         total_fully_diluted_units=sum((row.fully_diluted_units for row in table_rows), Decimal(0)),
         by_class=by_class,
+        by_holder=by_holder,
     )
 
 

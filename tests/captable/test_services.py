@@ -222,6 +222,8 @@ def test_options_come_from_the_pool_and_exercise_into_shares(issuer, common, ali
     assert rows[("Alice Martin", "Ordinary")].fully_diluted_units == 600  # 200 shares + 400 options
     assert rows[("Pool: ESOP 2025", "Ordinary")].fully_diluted_units == 400
     assert table.total_fully_diluted_units == 1000
+    assert table.by_holder["Alice Martin"] == (Decimal(200), Decimal(600))
+    assert table.by_class["Ordinary"] == (Decimal(200), Decimal(1000))
 
 
 def test_cancelled_options_return_to_the_pool(issuer, common, alice, people):
