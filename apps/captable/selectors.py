@@ -151,7 +151,9 @@ def cap_table(
     )
     pools = grouped_sums(movements.filter(kind=MovementKind.POOL), ["plan_id"])
     granted = grouped_sums(
-        movements.filter(security__plan__isnull=False).exclude(kind=MovementKind.EXERCISE),
+        movements.filter(security_kind=SecurityKind.OPTION, security__plan__isnull=False).exclude(
+            kind=MovementKind.EXERCISE
+        ),
         ["security__plan_id"],
     )
     converted = _convertible_shares(issuer, movements, convertibles_at) if convertibles_at else {}
@@ -165,9 +167,7 @@ def cap_table(
     for holder, shares in converted.items():
         units[(holder, None)][1] += shares
 
-    holders = {
-        s.pk: s.name for s in Stakeholder.objects.filter(pk__in={holder for holder, _ in units})
-    }
+    holders = dict(Stakeholder.objects.filter(issuer=issuer).values_list("pk", "name"))
     classes = {c.pk: c.name for c in ShareClass.objects.filter(issuer=issuer)}
     rows = [
         (

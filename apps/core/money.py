@@ -185,6 +185,13 @@ def _as_fraction(weight: Weight) -> Fraction:
     return Fraction(weight)
 
 
+def _decimals_as_integers(weights: Sequence[Decimal]) -> list[int]:
+    """Bring decimals over one common denominator as exact integers."""
+    ratios = [weight.as_integer_ratio() for weight in weights]
+    common = lcm(*(denominator for _, denominator in ratios))
+    return [numerator * (common // denominator) for numerator, denominator in ratios]
+
+
 def allocate(total: int, weights: Sequence[Weight]) -> list[int]:
     """Split the integer ``total`` in proportion to ``weights`` by the largest-remainder method.
 
@@ -199,6 +206,8 @@ def allocate(total: int, weights: Sequence[Weight]) -> list[int]:
         raise ValueError("allocate needs at least one weight")
     if all(type(weight) is int for weight in weights):
         scaled = list(weights)  # already over a common denominator: the fast, common case
+    elif all(type(weight) is Decimal and weight.is_finite() for weight in weights):
+        scaled = _decimals_as_integers(weights)
     else:
         fractions = [_as_fraction(weight) for weight in weights]
         # Over a common denominator every quota is an integer ratio with one divisor.
