@@ -18,6 +18,14 @@ from apps.captable.models import (
     VestingTerms,
 )
 from apps.captable.selectors import cap_table
+from apps.captable.services import (
+    issuer_create,
+    plan_create,
+    share_class_create,
+    stakeholder_create,
+    vesting_terms_create,
+)
+from apps.core.services import model_update
 
 
 class ReadOnlyMixin:
@@ -33,6 +41,26 @@ class ReadOnlyMixin:
         return False
 
 
+class ServiceSaveMixin:
+    """Save through the app's services: the create service for a new row, else an update of
+    the changed fields, with the history naming the user."""
+
+    create_service = None
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if change:
+            model_update(
+                instance=type(obj).objects.get(pk=obj.pk),
+                fields=list(form.changed_data),
+                data={name: form.cleaned_data[name] for name in form.changed_data},
+                by=request.user,
+            )
+            return
+        created = type(self).create_service(**form.cleaned_data, by=request.user)
+        obj.pk = created.pk
+        obj._state.adding = False
+
+
 class ShareClassInline(ReadOnlyMixin, admin.TabularInline):
     model = ShareClass
     fields = ["name", "class_type", "authorised_units", "seniority", "conversion_ratio"]
@@ -41,7 +69,8 @@ class ShareClassInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Issuer)
-class IssuerAdmin(SimpleHistoryAdmin):
+class IssuerAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+    create_service = issuer_create
     list_display = ["name", "kind", "legal_form", "country", "currency"]
     list_filter = ["kind", "legal_form", "country", "currency"]
     search_fields = ["name", "legal_name"]
@@ -77,7 +106,8 @@ class IssuerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ShareClass)
-class ShareClassAdmin(SimpleHistoryAdmin):
+class ShareClassAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+    create_service = share_class_create
     list_display = ["name", "issuer", "class_type", "authorised_units", "seniority"]
     list_filter = ["class_type"]
     search_fields = ["name", "issuer__name"]
@@ -85,7 +115,8 @@ class ShareClassAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(SimpleHistoryAdmin):
+class StakeholderAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+    create_service = stakeholder_create
     list_display = ["name", "issuer", "kind", "role", "holder_issuer"]
     list_filter = ["kind", "role"]
     search_fields = ["name", "party_key", "issuer__name"]
@@ -94,14 +125,16 @@ class StakeholderAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EquityPlan)
-class EquityPlanAdmin(SimpleHistoryAdmin):
+class EquityPlanAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+    create_service = plan_create
     list_display = ["name", "issuer", "share_class"]
     search_fields = ["name", "issuer__name"]
     list_select_related = ["issuer", "share_class"]
 
 
 @admin.register(VestingTerms)
-class VestingTermsAdmin(SimpleHistoryAdmin):
+class VestingTermsAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+    create_service = vesting_terms_create
     list_display = ["name", "issuer", "cliff_months", "duration_months", "frequency_months"]
     search_fields = ["name", "issuer__name"]
     list_select_related = ["issuer"]

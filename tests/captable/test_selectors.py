@@ -250,3 +250,49 @@ def test_options_vest_on_their_schedule(issuer, common, alice, people):
     assert option_vested(grant, as_of=date(2024, 12, 31)) == 0
     assert option_vested(grant, as_of=date(2025, 1, 1)) == 12_000
     assert option_vested(grant, as_of=date(2028, 1, 1)) == 48_000
+
+
+def test_operations_staff_create_an_issuer_and_a_class_in_the_admin(staff_client):
+    from apps.accounts.roles import Role
+    from apps.captable.models import Issuer, ShareClass
+    from tests.factories import StaffFactory
+
+    operator = StaffFactory(roles=[Role.OPERATIONS])
+    client = staff_client(operator)
+
+    response = client.post(
+        "/admin/captable/issuer/add/",
+        {
+            "name": "Atlas SPV",
+            "legal_name": "",
+            "kind": "spv",
+            "legal_form": "SCSp",
+            "country": "LU",
+            "currency": "EUR",
+            "formation_date": "",
+            "ocf_id": "",
+            "share_classes-TOTAL_FORMS": "0",
+            "share_classes-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content
+    issuer = Issuer.objects.get(name="Atlas SPV")
+    assert issuer.history.get().history_user == operator
+
+    client.post(
+        "/admin/captable/shareclass/add/",
+        {
+            "issuer": issuer.pk,
+            "name": "Units",
+            "class_type": "units",
+            "authorised_units": "",
+            "price_per_unit_minor": "",
+            "liquidation_preference_multiple": "1",
+            "participation_cap_multiple": "",
+            "seniority": "1",
+            "conversion_ratio": "1",
+            "votes_per_unit": "1",
+            "ocf_id": "",
+        },
+    )
+    assert ShareClass.objects.get(issuer=issuer).history.get().history_user == operator
