@@ -305,3 +305,72 @@ def test_a_stakeholder_of_another_issuer_is_refused(common, people, maker):
         shares_issue(
             share_class=common, stakeholder=stranger, quantity=1, effective_date=D1, **people
         )
+
+
+def test_convertibles_convert_into_shares_at_a_priced_round(issuer, common, alice, bob, people):
+    from datetime import date
+
+    from apps.captable.conversion import ConvertibleTerms, RoundTerms
+    from apps.captable.services import convertible_issue, convertibles_convert, share_class_create
+    from apps.core.money import Money
+
+    seed = share_class_create(
+        issuer=issuer, name="Seed Preferred", class_type="preferred", by=people["by"]
+    )
+
+    shares_issue(
+        share_class=common, stakeholder=alice, quantity=9_000_000, effective_date=D1, **people
+    )
+    safe = convertible_issue(
+        issuer=issuer,
+        stakeholder=bob,
+        convertible_type="safe",
+        terms=ConvertibleTerms(
+            kind="safe",
+            principal=Money(100_000_000, "EUR"),
+            valuation_cap=Money(1_000_000_000, "EUR"),
+            post_money=True,
+        ),
+        effective_date=D1,
+        **people,
+    )
+    note = convertible_issue(
+        issuer=issuer,
+        stakeholder=alice,
+        convertible_type="note",
+        terms=ConvertibleTerms(
+            kind="note",
+            principal=Money(50_000_000, "EUR"),
+            discount=Fraction(20, 100),
+            interest_rate=Fraction(8, 100),
+            issue_date=date(2025, 1, 1),
+        ),
+        effective_date=D1,
+        **people,
+    )
+    round_terms = RoundTerms(
+        price_per_share=Fraction(2),
+        pre_money_fully_diluted_shares=9_000_000,
+        conversion_date=date(2026, 1, 1),
+        currency="EUR",
+    )
+
+    issued = convertibles_convert(
+        securities=[safe, note],
+        into=seed,
+        round_terms=round_terms,
+        effective_date=D3,
+        **people,
+    )
+
+    # The note: 500,000 + 8 % for 365 days = 540,000 at 2.00 x 0.8 = 1.60 -> 337,500 shares.
+    # The post-money SAFE owns 10 % of 9,000,000 + 337,500 + its own shares: 1,037,500.
+    assert [security.stakeholder.name for security in issued] == ["Bob Keller", "Alice Martin"]
+    assert units(issuer)[("Bob Keller", "Seed Preferred")] == 1_037_500
+    assert units(issuer)[("Alice Martin", "Seed Preferred")] == 337_500
+    outstanding = security_outstanding(issuer)
+    assert safe.security_id not in outstanding and note.security_id not in outstanding
+    with pytest.raises(SecurityClosed):
+        convertibles_convert(
+            securities=[safe], into=seed, round_terms=round_terms, effective_date=D3, **people
+        )
