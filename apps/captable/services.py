@@ -19,7 +19,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import User
 from apps.captable.conversion import ConvertibleTerms, RoundTerms, convert_all
@@ -42,7 +44,7 @@ from apps.captable.models import (
     VestingTerms,
 )
 from apps.captable.quantities import exact_sum, quantity_text
-from apps.core.history import acting
+from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.services import model_update
 from apps.ledger.exceptions import IdempotencyConflict
 from apps.ledger.models import Operation, OperationKind, OperationState
@@ -297,6 +299,8 @@ class Change:
             expiration_date=security.expiration_date,
             vesting_terms=security.vesting_terms,
             vesting_start_date=security.vesting_start_date,
+            convertible_type=security.convertible_type,
+            terms=security.terms,
         )
         self.move(
             security=balance,
@@ -445,6 +449,41 @@ def stakeholder_create(
     *, issuer: Issuer, name: str, kind: str, by: User, **fields: Any
 ) -> Stakeholder:
     return _save(Stakeholder(issuer=issuer, name=name, kind=kind, **fields), by)
+
+
+@transaction.atomic
+def stakeholders_bulk_create(
+    *, issuer: Issuer, rows: Sequence[dict[str, Any]], by: User
+) -> list[Stakeholder]:
+    """Create many stakeholders of ``issuer`` in one write, with their history rows.
+
+    Each row holds a stakeholder's fields; a row that does not validate is refused with its
+    name and id, and nothing is written.
+    """
+    stakeholders = [Stakeholder(issuer=issuer, **row) for row in rows]
+    ids = [s.ocf_id for s in stakeholders if s.ocf_id]
+    taken = set(
+        Stakeholder.objects.filter(issuer=issuer, ocf_id__in=ids).values_list("ocf_id", flat=True)
+    )
+    seen: set[str] = set()
+    for stakeholder in stakeholders:
+        where = f"stakeholder {stakeholder.name!r}" + (
+            f" (id {stakeholder.ocf_id})" if stakeholder.ocf_id else ""
+        )
+        if stakeholder.ocf_id and (stakeholder.ocf_id in seen or stakeholder.ocf_id in taken):
+            raise ValidationError(f"{where}: another stakeholder of {issuer} has this id")
+        seen.add(stakeholder.ocf_id)
+        try:
+            stakeholder.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError(f"{where}: {'; '.join(error.messages)}") from error
+    return bulk_create_with_history(
+        stakeholders,
+        Stakeholder,
+        batch_size=2000,
+        default_user=by,
+        custom_historical_attrs=history_stamp_custom_attrs(),
+    )
 
 
 @transaction.atomic

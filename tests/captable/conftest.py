@@ -1,4 +1,5 @@
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,13 @@ def alice(issuer, maker) -> Stakeholder:
 @pytest.fixture
 def bob(issuer, maker) -> Stakeholder:
     return holder(issuer, "Bob Keller", maker, party_key="investor:bob")
+
+
+REFERENCE_SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "ocf-schema"
+
+
+@pytest.fixture(autouse=True)
+def _reference_ocf_schemas(monkeypatch):
+    """Validate against the team's reference copy of the OCF schemas, where it is beside us."""
+    if REFERENCE_SCHEMAS.is_dir():
+        monkeypatch.setenv("OCF_SCHEMA_DIR", str(REFERENCE_SCHEMAS))
