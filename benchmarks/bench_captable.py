@@ -199,7 +199,7 @@ def _ocf_import(issuer, maker, checker) -> list[Measure]:
         elapsed = time.perf_counter() - started
     rows = list(
         Movement.objects.filter(issuer=issuer).values_list(
-            "stakeholder_id", "share_class_id", "quantity", "effective_date"
+            "security_id", "stakeholder_id", "share_class_id", "quantity", "effective_date"
         )
     )
 
@@ -207,19 +207,20 @@ def _ocf_import(issuer, maker, checker) -> list[Measure]:
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS movement_floor "
-                "(LIKE captable_movement INCLUDING ALL)"
+                "(LIKE captable_movement INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
             )
             cursor.execute("TRUNCATE movement_floor")
             with cursor.cursor.copy(
-                "COPY movement_floor (operation_id, issuer_id, kind, quantity, effective_date, "
-                "security_kind, stakeholder_id, share_class_id, operation_sequence, external_id) "
-                "FROM STDIN"
+                "COPY movement_floor (operation_id, issuer_id, security_id, kind, quantity, "
+                "effective_date, security_kind, stakeholder_id, share_class_id, "
+                "operation_sequence, external_id) FROM STDIN"
             ) as copy:
-                for stakeholder, share_class, quantity, effective_date in rows:
+                for security, stakeholder, share_class, quantity, effective_date in rows:
                     copy.write_row(
                         (
                             1,
                             issuer.pk,
+                            security,
                             "issuance",
                             quantity,
                             effective_date,
