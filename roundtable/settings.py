@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.ledger",
     "apps.captable",
+    "apps.investors",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "expire-due-kyc-reviews": {"task": "investors.kyc_expire_due", "schedule": 6 * 60 * 60},
+}
 
 CACHES = {
     "default": (

@@ -78,8 +78,16 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
 }
 
 
+# Permissions that are not an action on a model, granted by name.
+ROLE_NAMED_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.COMPLIANCE: frozenset({"investors.reveal_sensitive", "investors.review_kyc"}),
+}
+
+
 def role_grants_permission(*, role: Role, app_label: str, codename: str) -> bool:
     """Say whether ``role`` holds the model permission ``app_label.codename``."""
+    if f"{app_label}.{codename}" in ROLE_NAMED_PERMISSIONS.get(role, frozenset()):
+        return True
     action, _, model = codename.partition("_")
     if model.startswith("historical") and action != "view":
         return False

@@ -26,7 +26,10 @@ def model_update(
         return instance, False
     for field in changed:
         setattr(instance, field, data[field])
-    instance.full_clean()
+    # A protected state field (django-fsm) changes through its transitions only.
+    instance.full_clean(
+        exclude=[f.name for f in instance._meta.fields if getattr(f, "protected", False)]
+    )
     if by is not None:
         instance._history_user = by
     update_fields = changed

@@ -1,0 +1,1 @@
+"""Investors, their beneficial owners and bank details, and their KYC lifecycle."""

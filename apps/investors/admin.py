@@ -1,0 +1,168 @@
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.exceptions import DomainError
+from apps.investors.models import BankAccount, BeneficialOwner, Investor, SensitiveDataReveal
+from apps.investors.services import (
+    SENSITIVE_FIELDS,
+    kyc_approve,
+    kyc_submit,
+    sensitive_value_reveal,
+)
+
+
+def masked(value: str) -> str:
+    """Show the last four characters of a sensitive value, hide the rest."""
+    if not value:
+        return "—"
+    return "•" * max(len(value) - 4, 4) + value[-4:]
+
+
+class BeneficialOwnerInline(admin.TabularInline):
+    model = BeneficialOwner
+    fk_name = "entity"
+    fields = ["name", "ownership_percent", "is_controlling_person", "country_of_residence"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class BankAccountInline(admin.TabularInline):
+    model = BankAccount
+    fields = ["holder_name", "masked_iban", "bic", "currency", "is_primary"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="IBAN")
+    def masked_iban(self, account: BankAccount) -> str:
+        return masked(account.iban or account.account_number)
+
+
+@admin.register(Investor)
+class InvestorAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "legal_name",
+        "kind",
+        "country_of_residence",
+        "kyc_state",
+        "kyc_review_due",
+        "sanctions_status",
+    ]
+    list_filter = ["kyc_state", "sanctions_status", "kind", "country_of_residence"]
+    search_fields = ["legal_name", "email", "company_number"]
+    list_per_page = 50
+    inlines = [BeneficialOwnerInline, BankAccountInline]
+    actions = ["submit_for_review", "approve"]
+    readonly_fields = ["kyc_state", "kyc_review_due", "kyc_reason", "sanctions_status", "sensitive"]
+    exclude = ["tax_id", "identity_document_number"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # investors change through their onboarding and KYC services
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Sensitive data")
+    def sensitive(self, investor: Investor) -> str:
+        return format_html_join(
+            mark_safe("<br>"),
+            '{}: {} (<a href="{}">reveal, logged</a>)',
+            (
+                (
+                    field.replace("_", " "),
+                    masked(getattr(investor, field)),
+                    reverse("admin:investors_investor_reveal", args=[investor.pk, field]),
+                )
+                for field in SENSITIVE_FIELDS
+            ),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/reveal/<str:field>/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="investors_investor_reveal",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reveal_view(self, request: HttpRequest, pk: int, field: str):
+        investor = get_object_or_404(Investor, pk=pk)
+        try:
+            value = sensitive_value_reveal(investor=investor, field=field, by=request.user)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:investors_investor_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{field.replace('_', ' ')} of {investor}",
+            "investor": investor,
+            "field": field,
+            "value": value,
+        }
+        return TemplateResponse(request, "admin/investors/reveal.html", context)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("investors.review_kyc")
+
+    @admin.action(description="Submit KYC for review")
+    def submit_for_review(self, request: HttpRequest, queryset) -> None:
+        self._each(
+            request, queryset, lambda investor: kyc_submit(investor=investor, by=request.user)
+        )
+
+    @admin.action(description="Approve KYC (12 months)", permissions=["review"])
+    def approve(self, request: HttpRequest, queryset) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda investor: kyc_approve(
+                investor=investor, by=request.user, reason="Approved from the review queue"
+            ),
+        )
+
+    def _each(self, request: HttpRequest, queryset, service) -> None:
+        done = 0
+        for investor in queryset.order_by("pk"):
+            try:
+                service(investor)
+            except DomainError as error:
+                self.message_user(request, f"{investor}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} investor(s) updated.", messages.SUCCESS)
+
+
+@admin.register(SensitiveDataReveal)
+class SensitiveDataRevealAdmin(admin.ModelAdmin):
+    list_display = ["revealed_at", "user", "investor", "field"]
+    list_filter = ["field"]
+    search_fields = ["investor__legal_name", "user__email"]
+    list_select_related = ["user", "investor"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,260 @@
+"""Writes on investors: onboarding, bank details, KYC transitions, reveals and key rotation.
+
+Identifiers are checked (IBAN and BIC by schwifty, tax numbers by python-stdnum) and stored in
+their compact form; a value that does not validate is refused with the field named and nothing
+is saved. Every KYC transition is made under lock, names who made it and why, and is recorded in
+the investor's history.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from apps.accounts.models import User
+from apps.captable.vesting import add_months
+from apps.core.exceptions import DomainError
+from apps.core.fields import EncryptedTextField
+from apps.core.history import acting
+from apps.core.services import model_update
+from apps.investors.models import (
+    BankAccount,
+    BeneficialOwner,
+    Investor,
+    KycState,
+    SensitiveDataReveal,
+)
+from apps.investors.validators import bic_normalized, iban_normalized, tax_id_normalized
+
+INVESTOR_UPDATABLE_FIELDS = [
+    "legal_name",
+    "date_of_birth",
+    "country_of_residence",
+    "tax_residence_country",
+    "email",
+    "phone",
+    "address",
+    "reporting_currency",
+    "language",
+    "company_number",
+    "tax_id",
+    "identity_document_number",
+]
+SENSITIVE_FIELDS = {
+    "tax_id": Investor,
+    "identity_document_number": Investor,
+}
+KYC_VALIDITY_MONTHS = 12
+
+
+class KycTransitionRefused(DomainError):
+    code = "kyc_transition_refused"
+
+
+class RevealRefused(DomainError):
+    code = "sensitive_reveal_refused"
+
+
+def _checked_tax_id(investor: Investor) -> None:
+    if investor.tax_id:
+        try:
+            investor.tax_id = tax_id_normalized(
+                investor.tax_id, country=investor.tax_residence_country, kind=investor.kind
+            )
+        except ValidationError as error:
+            raise ValidationError({"tax_id": error.messages}) from error
+
+
+@transaction.atomic
+def investor_create(*, by: User, **fields: Any) -> Investor:
+    """Onboard an investor (KYC pending)."""
+    investor = Investor(**fields)
+    _checked_tax_id(investor)
+    investor.full_clean(exclude=["kyc_state"])
+    with acting(user=by):
+        investor.save()
+    return investor
+
+
+@transaction.atomic
+def investor_update(*, investor: Investor, data: dict[str, Any], by: User) -> Investor:
+    candidate = Investor.objects.get(pk=investor.pk)
+    for name, value in data.items():
+        if name in INVESTOR_UPDATABLE_FIELDS:
+            setattr(candidate, name, value)
+    _checked_tax_id(candidate)
+    if "tax_id" in data:
+        data = {**data, "tax_id": candidate.tax_id}
+    with acting(user=by):
+        investor, _ = model_update(
+            instance=investor, fields=INVESTOR_UPDATABLE_FIELDS, data=data, by=by
+        )
+    return investor
+
+
+@transaction.atomic
+def beneficial_owner_add(*, entity: Investor, by: User, **fields: Any) -> BeneficialOwner:
+    """Record who owns 25 % or more of ``entity``, or controls it."""
+    if entity.kind != "entity":
+        raise ValidationError("only a legal entity has beneficial owners")
+    owner = BeneficialOwner(entity=entity, **fields)
+    owner.full_clean()
+    with acting(user=by):
+        owner.save()
+    return owner
+
+
+@transaction.atomic
+def bank_account_add(
+    *,
+    investor: Investor,
+    holder_name: str,
+    currency: str,
+    by: User,
+    iban: str = "",
+    bic: str = "",
+    account_number: str = "",
+    is_primary: bool = False,
+) -> BankAccount:
+    """Record a bank account; the IBAN (or, without one, an account number) is required."""
+    errors: dict[str, list[str]] = {}
+    if not iban and not account_number:
+        errors["iban"] = ["give an IBAN, or an account number where there is none"]
+    for name, value, normalize in (("iban", iban, iban_normalized), ("bic", bic, bic_normalized)):
+        if value:
+            try:
+                if name == "iban":
+                    iban = normalize(value)
+                else:
+                    bic = normalize(value)
+            except ValidationError as error:
+                errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    account = BankAccount(
+        investor=investor,
+        holder_name=holder_name,
+        iban=iban,
+        bic=bic,
+        account_number=account_number,
+        currency=currency,
+        is_primary=is_primary,
+    )
+    account.full_clean()
+    with acting(user=by):
+        if is_primary:
+            for other in investor.bank_accounts.filter(is_primary=True):
+                model_update(
+                    instance=other, fields=["is_primary"], data={"is_primary": False}, by=by
+                )
+        account.save()
+    return account
+
+
+def _kyc_transition(
+    investor: Investor, name: str, *, by: User | None, reason: str, **fields: Any
+) -> Investor:
+    with acting(user=by):
+        locked = Investor.objects.select_for_update().get(pk=investor.pk)
+        bound = getattr(locked, name)
+        if not can_proceed(bound):
+            raise KycTransitionRefused(
+                f"the KYC of {locked} is {locked.get_kyc_state_display().lower()}: "
+                f"it cannot {name.replace('_kyc', '')} from there",
+                investor=locked.pk,
+                state=locked.kyc_state,
+            )
+        if by is not None and not has_transition_perm(bound, by):
+            raise KycTransitionRefused(
+                f"{by} may not review KYC files", investor=locked.pk, state=locked.kyc_state
+            )
+        bound()
+        locked.kyc_reason = reason
+        for field_name, value in fields.items():
+            setattr(locked, field_name, value)
+        locked._change_reason = reason
+        locked.save()
+    return locked
+
+
+@transaction.atomic
+def kyc_submit(*, investor: Investor, by: User, reason: str = "KYC file complete") -> Investor:
+    name = "submit_kyc" if investor.kyc_state == KycState.PENDING else "resubmit_kyc"
+    return _kyc_transition(investor, name, by=by, reason=reason)
+
+
+@transaction.atomic
+def kyc_approve(
+    *, investor: Investor, by: User, reason: str, review_due: date | None = None
+) -> Investor:
+    """Approve a KYC file until ``review_due`` (12 months from today by default)."""
+    due = review_due or add_months(timezone.localdate(), KYC_VALIDITY_MONTHS)
+    return _kyc_transition(investor, "approve_kyc", by=by, reason=reason, kyc_review_due=due)
+
+
+@transaction.atomic
+def kyc_reject(*, investor: Investor, by: User, reason: str) -> Investor:
+    if not reason.strip():
+        raise KycTransitionRefused("say why the KYC file is rejected", investor=investor.pk)
+    return _kyc_transition(investor, "reject_kyc", by=by, reason=reason)
+
+
+@transaction.atomic
+def kyc_expire_due(*, today: date) -> int:
+    """Expire every approved KYC whose review date is before ``today``; return how many."""
+    due = Investor.objects.filter(kyc_state=KycState.APPROVED, kyc_review_due__lt=today)
+    expired = 0
+    for investor in due.order_by("pk").only("pk"):
+        _kyc_transition(
+            investor,
+            "expire_kyc",
+            by=None,
+            reason=f"review date passed on {today.isoformat()}: a new review is needed",
+        )
+        expired += 1
+    return expired
+
+
+@transaction.atomic
+def sensitive_value_reveal(*, investor: Investor, field: str, by: User) -> str:
+    """Return an encrypted value in clear to someone allowed to see it, and log the look."""
+    if field not in SENSITIVE_FIELDS:
+        raise RevealRefused(f"{field} is not a sensitive field of an investor", field=field)
+    if not by.has_perm("investors.reveal_sensitive"):
+        raise RevealRefused(f"{by} may not see {field}", field=field)
+    SensitiveDataReveal.objects.create(user=by, investor=investor, field=field)
+    return getattr(Investor.objects.get(pk=investor.pk), field)
+
+
+def sensitive_data_reencrypt(*, progress: Callable[[str, int], None] | None = None) -> int:
+    """Re-encrypt every encrypted column under the newest key; return how many rows were written.
+
+    Values are read with any configured key and written with the first, so a retired key can be
+    removed once this has run.
+    """
+    written = 0
+    for model in apps.get_models():
+        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if not fields:
+            continue
+        rows = model._default_manager.only(model._meta.pk.name, *fields).order_by("pk")
+        batch = []
+        for row in rows.iterator(chunk_size=500):
+            batch.append(row)
+            if len(batch) == 500:
+                with transaction.atomic():
+                    model._default_manager.bulk_update(batch, fields)
+                written += len(batch)
+                batch = []
+        if batch:
+            with transaction.atomic():
+                model._default_manager.bulk_update(batch, fields)
+            written += len(batch)
+        if progress is not None:
+            progress(model._meta.label, written)
+    return written
