@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.ledger",
     "apps.captable",
     "apps.investors",
+    "apps.compliance",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Sanctions screening: a possible match needs this name similarity and overall score (0-100).
+SANCTIONS_NAME_THRESHOLD = env.int("SANCTIONS_NAME_THRESHOLD", default=80)
+SANCTIONS_MATCH_THRESHOLD = env.int("SANCTIONS_MATCH_THRESHOLD", default=85)
 
 # Structured logs; every line of a request carries its request id.
 DJANGO_STRUCTLOG_CELERY_ENABLED = True

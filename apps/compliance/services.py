@@ -1,0 +1,351 @@
+"""Writes of compliance: rule set versions, assessments, sanctions lists, screening and hits.
+
+Assessments are decided by the rules (:mod:`apps.compliance.rules`) under the rule set version
+in force on the assessment date, or by a compliance officer with reasons; both are recorded
+with who decided and until when the decision holds. A sanctions hit puts the investor on hold
+until an officer clears or confirms it.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.compliance.models import (
+    Assessment,
+    HitState,
+    Outcome,
+    RuleSet,
+    SanctionsEntry,
+    SanctionsList,
+    ScreeningHit,
+)
+from apps.compliance.rules import REGIMES, evaluate, thresholds_from_json, thresholds_to_json
+from apps.compliance.sanctions import ListEntry, Person, SanctionsIndex, parse_sanctions_csv
+from apps.core.exceptions import DomainError
+from apps.core.history import acting
+from apps.core.money import Money
+from apps.investors.models import BeneficialOwner, Investor, SanctionsStatus
+
+
+class NoRuleSetInForce(DomainError):
+    code = "compliance_no_rule_set"
+
+
+class HitAlreadyDecided(DomainError):
+    code = "compliance_hit_decided"
+
+
+def answers_to_json(answers: dict[str, Any]) -> dict[str, Any]:
+    """Encode answers (money, dates, lists) for storage, exactly."""
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, Money):
+            return {"amount_minor": value.amount_minor, "currency": value.currency}
+        if isinstance(value, date):
+            return {"date": value.isoformat()}
+        if isinstance(value, list | tuple):
+            return [encode(item) for item in value]
+        return value
+
+    return {key: encode(value) for key, value in answers.items()}
+
+
+def answers_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    def decode(value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"amount_minor", "currency"}:
+            return Money(value["amount_minor"], value["currency"])
+        if isinstance(value, dict) and set(value) == {"date"}:
+            return date.fromisoformat(value["date"])
+        if isinstance(value, list):
+            return [decode(item) for item in value]
+        return value
+
+    return {key: decode(value) for key, value in data.items()}
+
+
+def _regime(code: str) -> None:
+    if code not in REGIMES:
+        raise ValidationError(f"{code!r} is not a qualification regime")
+
+
+@transaction.atomic
+def rule_set_publish(
+    *,
+    regime: str,
+    effective_from: date,
+    thresholds: dict[str, Any],
+    by: User | None,
+    notes: str = "",
+) -> RuleSet:
+    """Publish a new version of ``regime``'s thresholds, in force from ``effective_from``."""
+    _regime(regime)
+    stored = thresholds_to_json(thresholds)
+    thresholds_from_json(stored)  # refuses what cannot be read back
+    latest = RuleSet.objects.select_for_update().filter(regime=regime).aggregate(v=Max("version"))
+    rule_set = RuleSet(
+        regime=regime,
+        version=(latest["v"] or 0) + 1,
+        effective_from=effective_from,
+        thresholds=stored,
+        notes=notes,
+        created_by=by,
+    )
+    rule_set.full_clean()
+    rule_set.save()
+    return rule_set
+
+
+def rule_set_in_force(*, regime: str, on: date) -> RuleSet:
+    rule_set = (
+        RuleSet.objects.filter(regime=regime, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+    if rule_set is None:
+        raise NoRuleSetInForce(f"no rule set of {regime} is in force on {on}", regime=regime)
+    return rule_set
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    investor: Investor,
+    regime: str,
+    answers: dict[str, Any],
+    by: User | None,
+    on: date | None = None,
+    ticket: Money | None = None,
+    evidence: str = "",
+) -> Assessment:
+    """Let the rules decide whether ``investor`` qualifies under ``regime`` on ``on``."""
+    _regime(regime)
+    on = on or timezone.localdate()
+    rule_set = rule_set_in_force(regime=regime, on=on)
+    decision = evaluate(
+        regime=regime,
+        thresholds=thresholds_from_json(rule_set.thresholds),
+        investor_type=investor.kind,
+        answers=answers,
+        assessed_on=on,
+        ticket=ticket,
+    )
+    return Assessment.objects.create(
+        investor=investor,
+        rule_set=rule_set,
+        regime=regime,
+        answers=answers_to_json(answers),
+        evidence=evidence,
+        outcome=decision.outcome.value,
+        reasons=list(decision.reasons),
+        assessed_on=on,
+        valid_until=decision.valid_until,
+        decided_by=None,
+    )
+
+
+@transaction.atomic
+def assessment_decide(
+    *,
+    investor: Investor,
+    regime: str,
+    outcome: str,
+    reasons: list[str],
+    by: User,
+    valid_until: date | None,
+    evidence: str = "",
+    on: date | None = None,
+) -> Assessment:
+    """Record a compliance officer's own decision (the manual regime, or an override)."""
+    _regime(regime)
+    if not by.has_perm("compliance.add_assessment"):
+        raise ValidationError(f"{by} may not decide qualifications")
+    if outcome not in Outcome.values or not [reason for reason in reasons if reason.strip()]:
+        raise ValidationError("a decision needs an outcome and at least one reason")
+    on = on or timezone.localdate()
+    return Assessment.objects.create(
+        investor=investor,
+        rule_set=rule_set_in_force(regime=regime, on=on),
+        regime=regime,
+        evidence=evidence,
+        outcome=outcome,
+        reasons=reasons,
+        assessed_on=on,
+        valid_until=valid_until,
+        decided_by=by,
+    )
+
+
+# --- sanctions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sanctions_list_import(
+    *, name: str, csv_text: str, by: User, source_name: str = ""
+) -> SanctionsList:
+    """Import a consolidated list (every line checked first) and re-screen everyone after."""
+    entries = parse_sanctions_csv(csv_text)
+    imported = SanctionsList.objects.create(
+        name=name, source_name=source_name, imported_by=by, entry_count=len(entries)
+    )
+    SanctionsEntry.objects.bulk_create(
+        [
+            SanctionsEntry(
+                sanctions_list=imported,
+                entry_id=entry.entry_id,
+                name=entry.name,
+                aliases=list(entry.aliases),
+                birth_date=entry.birth_date,
+                birth_year=entry.birth_year,
+                countries=list(entry.countries),
+                list_name=entry.list_name,
+                listed_on=entry.listed_on,
+            )
+            for entry in entries
+        ],
+        batch_size=2000,
+    )
+    from apps.compliance.tasks import sanctions_rescreen
+
+    transaction.on_commit(lambda: sanctions_rescreen.delay())
+    return imported
+
+
+def _current_entries() -> dict[str, SanctionsEntry]:
+    """The entries of the newest import of each list name."""
+    newest = {}
+    for imported in SanctionsList.objects.order_by("imported_at"):
+        newest[imported.name] = imported.pk
+    entries = SanctionsEntry.objects.filter(sanctions_list_id__in=newest.values())
+    return {f"{entry.sanctions_list_id}:{entry.entry_id}": entry for entry in entries}
+
+
+def _persons(investors: Iterable[Investor]) -> list[Person]:
+    persons = []
+    for investor in investors:
+        persons.append(
+            Person(
+                key=f"i:{investor.pk}",
+                name=investor.legal_name,
+                birth_date=investor.date_of_birth,
+                countries=(investor.country_of_residence,),
+            )
+        )
+    owners = BeneficialOwner.objects.filter(entity__in=[i.pk for i in investors])
+    for owner in owners:
+        persons.append(
+            Person(
+                key=f"o:{owner.pk}:{owner.entity_id}",
+                name=owner.name,
+                birth_date=owner.date_of_birth,
+                countries=(owner.country_of_residence,),
+            )
+        )
+    return persons
+
+
+@transaction.atomic
+def sanctions_screen_all(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Screen every investor and beneficial owner against the current lists; return new hits.
+
+    A new possible match opens a hit and puts the investor on hold; an investor with no open or
+    confirmed hit is clear.
+    """
+    entries = _current_entries()
+    index = SanctionsIndex(
+        [
+            ListEntry(
+                entry_id=key,
+                name=entry.name,
+                aliases=tuple(entry.aliases),
+                birth_date=entry.birth_date,
+                birth_year=entry.birth_year,
+                countries=tuple(entry.countries),
+                list_name=entry.list_name,
+                listed_on=entry.listed_on,
+            )
+            for key, entry in entries.items()
+        ]
+    )
+    investors = list(Investor.objects.order_by("pk"))
+    persons = _persons(investors)
+    names = {person.key: person.name for person in persons}
+    matches = index.screen_all(
+        persons,
+        name_threshold=settings.SANCTIONS_NAME_THRESHOLD,
+        match_threshold=settings.SANCTIONS_MATCH_THRESHOLD,
+        progress=progress,
+    )
+    existing = set(
+        ScreeningHit.objects.values_list("investor_id", "beneficial_owner_id", "entry_id")
+    )
+    hits = []
+    for match in matches:
+        kind, *ids = match.person_key.split(":")
+        owner_id = int(ids[0]) if kind == "o" else None
+        investor_id = int(ids[1]) if kind == "o" else int(ids[0])
+        entry = entries[match.entry_id]
+        if (investor_id, owner_id, entry.pk) in existing:
+            continue
+        existing.add((investor_id, owner_id, entry.pk))
+        hits.append(
+            ScreeningHit(
+                investor_id=investor_id,
+                beneficial_owner_id=owner_id,
+                entry=entry,
+                screened_name=names[match.person_key],
+                score=match.score,
+                name_score=match.name_score,
+                reasons=list(match.reasons),
+            )
+        )
+    ScreeningHit.objects.bulk_create(hits, batch_size=2000)
+    _sanctions_statuses_refresh([investor.pk for investor in investors])
+    return len(hits)
+
+
+def _sanctions_statuses_refresh(investor_ids: list[int]) -> None:
+    confirmed = set(
+        ScreeningHit.objects.filter(state=HitState.CONFIRMED).values_list("investor_id", flat=True)
+    )
+    open_hits = set(
+        ScreeningHit.objects.filter(state=HitState.OPEN).values_list("investor_id", flat=True)
+    )
+    for status, ids in (
+        (SanctionsStatus.CONFIRMED, confirmed),
+        (SanctionsStatus.ON_HOLD, open_hits - confirmed),
+        (SanctionsStatus.CLEAR, set(investor_ids) - confirmed - open_hits),
+    ):
+        changed = Investor.objects.filter(pk__in=ids & set(investor_ids)).exclude(
+            sanctions_status=status
+        )
+        for investor in changed:
+            investor.sanctions_status = status
+            investor._change_reason = f"sanctions screening: {status.label.lower()}"
+            investor.save(update_fields=["sanctions_status", "updated_at"])
+
+
+@transaction.atomic
+def screening_hit_decide(
+    *, hit: ScreeningHit, confirmed: bool, reason: str, by: User
+) -> ScreeningHit:
+    """Clear a possible match (not the same person) or confirm it, saying why."""
+    if not reason.strip():
+        raise ValidationError("say why the match is cleared or confirmed")
+    locked = ScreeningHit.objects.select_for_update().get(pk=hit.pk)
+    if locked.state != HitState.OPEN:
+        raise HitAlreadyDecided(f"this match was already {locked.state}", hit=locked.pk)
+    locked.state = HitState.CONFIRMED if confirmed else HitState.CLEARED
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    locked.decision_reason = reason
+    locked.save()
+    with acting(user=by):
+        _sanctions_statuses_refresh([locked.investor_id])
+    return locked
