@@ -29,7 +29,12 @@ from apps.investors.models import (
     KycState,
     SensitiveDataReveal,
 )
-from apps.investors.validators import bic_normalized, iban_normalized, tax_id_normalized
+from apps.investors.validators import (
+    bic_normalized,
+    company_number_normalized,
+    iban_normalized,
+    tax_id_normalized,
+)
 
 INVESTOR_UPDATABLE_FIELDS = [
     "legal_name",
@@ -60,7 +65,14 @@ class RevealRefused(DomainError):
     code = "sensitive_reveal_refused"
 
 
-def _checked_tax_id(investor: Investor) -> None:
+def _checked_identifiers(investor: Investor) -> None:
+    if investor.company_number:
+        try:
+            investor.company_number = company_number_normalized(
+                investor.company_number, country=investor.country_of_residence
+            )
+        except ValidationError as error:
+            raise ValidationError({"company_number": error.messages}) from error
     if investor.tax_id:
         try:
             investor.tax_id = tax_id_normalized(
@@ -74,7 +86,7 @@ def _checked_tax_id(investor: Investor) -> None:
 def investor_create(*, by: User, **fields: Any) -> Investor:
     """Onboard an investor (KYC pending)."""
     investor = Investor(**fields)
-    _checked_tax_id(investor)
+    _checked_identifiers(investor)
     investor.full_clean(exclude=["kyc_state"])
     with acting(user=by):
         investor.save()
@@ -87,9 +99,10 @@ def investor_update(*, investor: Investor, data: dict[str, Any], by: User) -> In
     for name, value in data.items():
         if name in INVESTOR_UPDATABLE_FIELDS:
             setattr(candidate, name, value)
-    _checked_tax_id(candidate)
-    if "tax_id" in data:
-        data = {**data, "tax_id": candidate.tax_id}
+    _checked_identifiers(candidate)
+    for name in ("tax_id", "company_number"):
+        if name in data:
+            data = {**data, name: getattr(candidate, name)}
     with acting(user=by):
         investor, _ = model_update(
             instance=investor, fields=INVESTOR_UPDATABLE_FIELDS, data=data, by=by

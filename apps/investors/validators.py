@@ -13,6 +13,22 @@ TAX_NUMBER_MODULES = {
 }
 
 
+COMPANY_NUMBER_MODULES = (
+    "siren",
+    "siret",
+    "handelsregisternummer",
+    "uid",
+    "cif",
+    "businessid",
+    "ein",
+)
+
+
+def company_number_normalized(value: str, *, country: str) -> str:
+    """Check a company registry number against the formats python-stdnum knows for ``country``."""
+    return _normalized(value, country=country, names=COMPANY_NUMBER_MODULES, what="company number")
+
+
 def iban_normalized(value: str) -> str:
     """Return the IBAN in its compact form, or raise a ValidationError saying what is wrong."""
     try:
@@ -34,10 +50,12 @@ def tax_id_normalized(value: str, *, country: str, kind: str) -> str:
     A number valid under any of the country's tax formats is accepted in its compact form; a
     country python-stdnum does not know is accepted as given.
     """
+    return _normalized(value, country=country, names=TAX_NUMBER_MODULES[kind], what="tax number")
+
+
+def _normalized(value: str, *, country: str, names: tuple[str, ...], what: str) -> str:
     modules = [
-        module
-        for name in TAX_NUMBER_MODULES[kind]
-        if (module := get_cc_module(country.lower(), name)) is not None
+        module for name in names if (module := get_cc_module(country.lower(), name)) is not None
     ]
     if not modules:
         return value.strip()
@@ -46,4 +64,4 @@ def tax_id_normalized(value: str, *, country: str, kind: str) -> str:
             return module.compact(module.validate(value))
         except NumberInvalid:
             continue
-    raise ValidationError(f"{value!r} is not a valid tax number of {country}", code="tax_id")
+    raise ValidationError(f"{value!r} is not a valid {what} of {country}", code=what)

@@ -262,3 +262,26 @@ def test_a_new_key_reads_old_data_and_the_command_re_encrypts_it(settings, inves
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key retired
     assert Investor.objects.get(pk=investor.pk).tax_id == "36574261809"
     assert Fernet(new.encode()).decrypt(_raw("investors_investor", "tax_id", investor.pk).encode())
+
+
+def test_a_company_number_is_checked_where_its_format_is_known(clerk):
+    entity = investor_create(
+        kind="entity",
+        legal_name="Lumière Capital SAS",
+        country_of_residence="FR",
+        tax_residence_country="FR",
+        company_number="732 829 320",
+        by=clerk,
+    )
+    assert entity.company_number == "732829320"
+
+    with pytest.raises(ValidationError) as error:
+        investor_create(
+            kind="entity",
+            legal_name="Broken SAS",
+            country_of_residence="FR",
+            tax_residence_country="FR",
+            company_number="732 829 321",
+            by=clerk,
+        )
+    assert "company_number" in error.value.message_dict
