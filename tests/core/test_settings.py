@@ -104,7 +104,10 @@ def test_development_defaults_fail_the_deployment_checks():
 def test_without_a_broker_celery_runs_tasks_eagerly():
     values = _settings("CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL")
 
-    assert values == {"CELERY_TASK_ALWAYS_EAGER": "True", "CELERY_BROKER_URL": "memory://"}
+    assert values == {
+        "CELERY_TASK_ALWAYS_EAGER": "True",
+        "CELERY_BROKER_URL": "memory://localhost/",
+    }
 
 
 def test_redis_url_becomes_the_broker_the_result_backend_and_the_cache():

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from apps.core.demo import demo_seeders
 
@@ -21,5 +22,8 @@ class Command(BaseCommand):
                 "DJANGO_DEBUG=false; pass --force if this really is a demo environment."
             )
         for seeder in demo_seeders():
-            for line in seeder():
+            # Each domain's demo data is written whole or not at all, so a rerun completes it.
+            with transaction.atomic():
+                lines = seeder()
+            for line in lines:
                 self.stdout.write(line)
