@@ -25,20 +25,8 @@ from apps.captable.services import (
     stakeholder_create,
     vesting_terms_create,
 )
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.services import model_update
-
-
-class ReadOnlyMixin:
-    """Holdings change through recorded operations only, never by editing a row."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class ServiceSaveMixin:
@@ -61,7 +49,7 @@ class ServiceSaveMixin:
         obj._state.adding = False
 
 
-class ShareClassInline(ReadOnlyMixin, admin.TabularInline):
+class ShareClassInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ShareClass
     fields = ["name", "class_type", "authorised_units", "seniority", "conversion_ratio"]
     readonly_fields = fields
@@ -141,7 +129,7 @@ class VestingTermsAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Security)
-class SecurityAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SecurityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["security_id", "issuer", "kind", "stakeholder", "share_class", "issue_date"]
     list_filter = ["kind", "convertible_type"]
     search_fields = ["security_id", "stakeholder__name", "issuer__name"]
@@ -150,7 +138,7 @@ class SecurityAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Movement)
-class MovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pk",
         "operation_sequence",

@@ -3,30 +3,18 @@ from django.http import HttpRequest
 
 from apps.compliance.models import Assessment, RuleSet, SanctionsList, ScreeningHit
 from apps.compliance.services import screening_hit_decide
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.exceptions import DomainError
 
 
-class ReadOnlyMixin:
-    """Compliance records are written by the services; the admin reviews them."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(RuleSet)
-class RuleSetAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RuleSetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["regime", "version", "effective_from", "created_by", "created_at"]
     list_filter = ["regime"]
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AssessmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "investor",
         "regime",
@@ -47,12 +35,12 @@ class AssessmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SanctionsList)
-class SanctionsListAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SanctionsListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "imported_at", "imported_by", "entry_count", "source_name"]
 
 
 @admin.register(ScreeningHit)
-class ScreeningHitAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ScreeningHitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["investor", "screened_name", "entry", "score", "state", "decided_by"]
     list_filter = ["state", "investor__country_of_residence", "entry__list_name"]
     search_fields = ["investor__legal_name", "screened_name", "entry__name"]

@@ -7,6 +7,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.exceptions import DomainError
 from apps.investors.models import BankAccount, BeneficialOwner, Investor, SensitiveDataReveal
 from apps.investors.services import (
@@ -52,7 +53,9 @@ class BankAccountInline(admin.TabularInline):
 
 
 @admin.register(Investor)
-class InvestorAdmin(SimpleHistoryAdmin):
+class InvestorAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Investors change through their onboarding and KYC services; here they are reviewed."""
+
     list_display = [
         "legal_name",
         "kind",
@@ -68,15 +71,6 @@ class InvestorAdmin(SimpleHistoryAdmin):
     actions = ["submit_for_review", "approve"]
     readonly_fields = ["kyc_state", "kyc_review_due", "kyc_reason", "sanctions_status", "sensitive"]
     exclude = ["tax_id", "identity_document_number"]
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False  # investors change through their onboarding and KYC services
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="Sensitive data")
     def sensitive(self, investor: Investor) -> str:
@@ -152,17 +146,8 @@ class InvestorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SensitiveDataReveal)
-class SensitiveDataRevealAdmin(admin.ModelAdmin):
+class SensitiveDataRevealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["revealed_at", "user", "investor", "field"]
     list_filter = ["field"]
     search_fields = ["investor__legal_name", "user__email"]
     list_select_related = ["user", "investor"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

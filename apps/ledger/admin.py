@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.exceptions import DomainError
 from apps.ledger.models import Account, Entry, Operation
 from apps.ledger.selectors import balance, operation_list
@@ -15,20 +16,7 @@ from apps.ledger.services import (
 )
 
 
-class ReadOnlyMixin:
-    """The books change through operations only, never by editing a row in the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class EntryInline(ReadOnlyMixin, admin.TabularInline):
+class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Entry
     fields = ["account", "amount_minor", "currency", "effective_at"]
     readonly_fields = fields
@@ -50,7 +38,7 @@ def _run_transition(modeladmin, request, queryset: QuerySet, service, done: str)
 
 
 @admin.register(Operation)
-class OperationAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class OperationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "pk",
         "sequence",
@@ -136,7 +124,7 @@ class OperationAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["pk", "__str__", "purpose", "currency", "owner_type", "owner_id", "is_active"]
     list_filter = ["purpose", "currency", "allow_negative", "is_active"]
     search_fields = ["=pk", "name"]
