@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -47,9 +47,16 @@ class BankAccountInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="IBAN")
+    @admin.display(description="IBAN or account number")
     def masked_iban(self, account: BankAccount) -> str:
-        return masked(account.iban or account.account_number)
+        field = "iban" if account.iban else "account_number"
+        url = reverse("admin:investors_investor_reveal", args=[account.investor_id, field])
+        return format_html(
+            '{} (<a href="{}?account={}">reveal, logged</a>)',
+            masked(getattr(account, field)),
+            url,
+            account.pk,
+        )
 
 
 @admin.register(Investor)
@@ -99,8 +106,16 @@ class InvestorAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     def reveal_view(self, request: HttpRequest, pk: int, field: str):
         investor = get_object_or_404(Investor, pk=pk)
+        account = request.GET.get("account", "")
+        if account and not account.isdigit():
+            raise Http404("account must be the id of one of this investor's bank accounts")
+        bank_account = (
+            get_object_or_404(BankAccount, pk=int(account), investor=investor) if account else None
+        )
         try:
-            value = sensitive_value_reveal(investor=investor, field=field, by=request.user)
+            value = sensitive_value_reveal(
+                investor=investor, field=field, by=request.user, bank_account=bank_account
+            )
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:investors_investor_change", args=[pk]))

@@ -213,6 +213,9 @@ class SensitiveDataReveal(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="reveals")
+    bank_account = models.ForeignKey(
+        BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="reveals"
+    )
     field = models.CharField(max_length=60)
     revealed_at = models.DateTimeField(auto_now_add=True)
 

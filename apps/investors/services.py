@@ -50,10 +50,8 @@ INVESTOR_UPDATABLE_FIELDS = [
     "tax_id",
     "identity_document_number",
 ]
-SENSITIVE_FIELDS = {
-    "tax_id": Investor,
-    "identity_document_number": Investor,
-}
+SENSITIVE_FIELDS = ("tax_id", "identity_document_number")
+BANK_SENSITIVE_FIELDS = ("iban", "account_number")
 KYC_VALIDITY_MONTHS = 12
 
 
@@ -234,14 +232,24 @@ def kyc_expire_due(*, today: date) -> int:
 
 
 @transaction.atomic
-def sensitive_value_reveal(*, investor: Investor, field: str, by: User) -> str:
-    """Return an encrypted value in clear to someone allowed to see it, and log the look."""
-    if field not in SENSITIVE_FIELDS:
-        raise RevealRefused(f"{field} is not a sensitive field of an investor", field=field)
+def sensitive_value_reveal(
+    *, investor: Investor, field: str, by: User, bank_account: BankAccount | None = None
+) -> str:
+    """Return an encrypted value in clear to someone allowed to see it, and log the look.
+
+    ``field`` is one of the investor's sensitive fields or, with ``bank_account``, one of the
+    account's.
+    """
+    allowed = BANK_SENSITIVE_FIELDS if bank_account is not None else SENSITIVE_FIELDS
+    if field not in allowed or (bank_account and bank_account.investor_id != investor.pk):
+        raise RevealRefused(f"{field} is not a sensitive field here", field=field)
     if not by.has_perm("investors.reveal_sensitive"):
         raise RevealRefused(f"{by} may not see {field}", field=field)
-    SensitiveDataReveal.objects.create(user=by, investor=investor, field=field)
-    return getattr(Investor.objects.get(pk=investor.pk), field)
+    SensitiveDataReveal.objects.create(
+        user=by, investor=investor, bank_account=bank_account, field=field
+    )
+    source = bank_account if bank_account is not None else investor
+    return getattr(type(source).objects.get(pk=source.pk), field)
 
 
 def sensitive_data_reencrypt(*, progress: Callable[[str, int], None] | None = None) -> int:

@@ -285,3 +285,24 @@ def test_a_company_number_is_checked_where_its_format_is_known(clerk):
             by=clerk,
         )
     assert "company_number" in error.value.message_dict
+
+
+def test_an_iban_is_masked_in_the_admin_and_revealed_on_request_with_a_log(
+    staff_client, investor, clerk
+):
+    account = bank_account_add(
+        investor=investor, holder_name="Élodie Marchand", iban=IBAN, currency="EUR", by=clerk
+    )
+    client = staff_client(StaffFactory(roles=[Role.COMPLIANCE]))
+
+    page = client.get(f"/admin/investors/investor/{investor.pk}/change/")
+    revealed = client.get(
+        f"/admin/investors/investor/{investor.pk}/reveal/iban/", {"account": account.pk}
+    )
+    refused = client.get(f"/admin/investors/investor/{investor.pk}/reveal/iban/", {"account": "x"})
+
+    assert IBAN.encode() not in page.content
+    assert IBAN.encode() in revealed.content
+    assert refused.status_code == 404
+    log = SensitiveDataReveal.objects.get()
+    assert (log.field, log.bank_account) == ("iban", account)
