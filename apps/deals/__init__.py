@@ -1,0 +1,1 @@
+"""Deals and the financial operations on them: subscriptions, closings, calls, distributions."""
