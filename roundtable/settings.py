@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "apps.captable",
     "apps.investors",
     "apps.compliance",
+    "apps.deals",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/admin/"
+
+# History rows keep the whole reason of a change (a KYC decision, an eligibility verdict).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Sign-in by e-mail through allauth; a second factor (TOTP, with recovery codes) for staff.
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
