@@ -49,6 +49,7 @@ from apps.core.services import model_update
 from apps.ledger.exceptions import IdempotencyConflict
 from apps.ledger.models import Operation, OperationKind, OperationState
 from apps.ledger.services import (
+    Leg,
     operation_approve,
     operation_create,
     operation_execute,
@@ -368,17 +369,19 @@ def captable_change_record(
     build: Callable[[Change], ResultT],
     idempotency_key: str | None = None,
     kind: str = OperationKind.HOLDING_CHANGE,
+    legs: Sequence[Leg] = (),
 ) -> ResultT:
     """Record one change of ``issuer``'s holdings, made by ``by`` and approved by ``approved_by``.
 
     ``build`` adds the change's securities and movements to the :class:`Change` it is given;
     whatever it returns is returned. The operation is executed before the movements are written,
-    in the same transaction, so they carry its sequence number.
+    in the same transaction, so they carry its sequence number; ``legs`` are the money it moves
+    with them (a closing's cash and fees), posted by the same operation.
     """
     locked = Issuer.objects.select_for_update().get(pk=issuer.pk)
     operation = operation_create(
         kind=kind,
-        legs=[],
+        legs=list(legs),
         idempotency_key=idempotency_key or f"captable-{uuid.uuid4()}",
         description=description,
         by=by,

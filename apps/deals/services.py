@@ -9,24 +9,33 @@ amounts add up to the hard cap exactly.
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_fsm import can_proceed
 
 from apps.accounts.models import User
+from apps.captable.models import Stakeholder
+from apps.captable.services import Change, captable_change_record, stakeholders_bulk_create
 from apps.compliance.selectors import eligibility
 from apps.core.exceptions import DomainError
-from apps.core.history import acting
+from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.money import Money, allocate
 from apps.deals.models import (
     LIVE_SUBSCRIPTIONS,
     Deal,
     DealState,
     Subscription,
+    SubscriptionState,
 )
 from apps.investors.models import Investor
+from apps.ledger.models import Account, AccountPurpose, Operation, OperationKind
+from apps.ledger.services import AccountSpec, Leg, account_bulk_open, account_open
 
 
 class TransitionRefused(DomainError):
@@ -193,3 +202,146 @@ def subscriptions_scale_back(*, deal: Deal, by: User) -> dict[int, int]:
         # bulk_update writes no history: record one row per subscription, in one write.
         Subscription.history.bulk_history_create(live, update=True, default_user=by)
     return {subscription.pk: subscription.accepted_minor for subscription in live}
+
+
+def _accounts_of(owners: Sequence, *, purpose: str, currency: str, by: User, **spec: Any) -> dict:
+    """Return each owner's account for ``purpose`` in ``currency``, opening the missing in bulk."""
+    if not owners:
+        return {}
+    owner_type = ContentType.objects.get_for_model(owners[0])
+    existing = {
+        account.owner_id: account
+        for account in Account.objects.filter(
+            owner_type=owner_type,
+            owner_id__in=[owner.pk for owner in owners],
+            purpose=purpose,
+            currency=currency,
+        )
+    }
+    missing = [owner for owner in owners if owner.pk not in existing]
+    opened = account_bulk_open(
+        specs=[AccountSpec(purpose, currency, owner=owner, **spec) for owner in missing], by=by
+    )
+    existing.update({account.owner_id: account for account in opened})
+    return existing
+
+
+def _platform_account(*, purpose: str, currency: str, name: str, by: User) -> Account:
+    account = Account.objects.filter(
+        owner_type__isnull=True, purpose=purpose, currency=currency, name=name
+    ).first()
+    return account or account_open(purpose=purpose, currency=currency, name=name, by=by)
+
+
+def _stakeholders_of(deal: Deal, investors: list[Investor], *, by: User) -> dict[int, Stakeholder]:
+    """Return each investor's stakeholder record on the deal's vehicle, creating the missing."""
+    keys = {investor.party_key: investor for investor in investors}
+    found = {
+        stakeholder.party_key: stakeholder
+        for stakeholder in Stakeholder.objects.filter(issuer=deal.issuer, party_key__in=keys)
+    }
+    created = stakeholders_bulk_create(
+        issuer=deal.issuer,
+        rows=[
+            {
+                "name": investor.legal_name,
+                "kind": "individual" if investor.kind == "person" else "institution",
+                "party_key": key,
+            }
+            for key, investor in keys.items()
+            if key not in found
+        ],
+        by=by,
+    )
+    found.update({stakeholder.party_key: stakeholder for stakeholder in created})
+    return {keys[key].pk: stakeholder for key, stakeholder in found.items()}
+
+
+@transaction.atomic
+def deal_close(*, deal: Deal, by: User, approved_by: User, effective_date: date) -> Operation:
+    """Close a deal in one operation: cash, setup fees and units, for every funded subscription.
+
+    Each investor's cash account pays the accepted amount plus the setup fee (rounded once,
+    half up); the vehicle's account receives the amounts, the platform's fee account the fees;
+    the vehicle issues units at the deal's unit price (exact to 10 decimals, rounded down). The
+    whole closing commits or nothing does: an investor short of cash stops it, named.
+    """
+    deal = (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("issuer", "share_class")
+        .get(pk=deal.pk)
+    )
+    if deal.state != DealState.CLOSING:
+        raise TransitionRefused(f"{deal} is {deal.get_state_display().lower()}, not closing")
+    if deal.share_class is None:
+        raise ValidationError("the deal names no class of units to issue")
+    subscriptions = list(
+        Subscription.objects.select_for_update(of=("self",))
+        .filter(deal=deal, state=SubscriptionState.FUNDED)
+        .select_related("investor")
+        .order_by("pk")
+    )
+    if not subscriptions:
+        raise SubscriptionRefused(f"{deal} has no funded subscription to close")
+    unscaled = [s for s in subscriptions if s.accepted_minor is None]
+    if unscaled:
+        raise SubscriptionRefused(
+            f"{len(unscaled)} funded subscription(s) have no accepted amount: scale back first"
+        )
+    accepted = [s for s in subscriptions if s.accepted_minor]
+    investors = [s.investor for s in accepted]
+    currency = deal.currency
+    cash = _accounts_of(
+        investors, purpose=AccountPurpose.CASH, currency=currency, by=by, allow_negative=False
+    )
+    vehicle = _accounts_of([deal.issuer], purpose=AccountPurpose.CASH, currency=currency, by=by)[
+        deal.issuer.pk
+    ]
+    fees_account = _platform_account(
+        purpose=AccountPurpose.FEE, currency=currency, name=f"Setup fees ({currency})", by=by
+    )
+    rate = Fraction(deal.setup_fee_rate)
+    fees = {s.pk: Money(s.accepted_minor, currency).times(rate) for s in accepted}
+    legs = [
+        Leg(cash[s.investor_id].pk, -(Money(s.accepted_minor, currency) + fees[s.pk]))
+        for s in accepted
+    ]
+    legs.append(Leg(vehicle.pk, Money(sum(s.accepted_minor for s in accepted), currency)))
+    total_fees = sum((fee for fee in fees.values()), Money.zero(currency))
+    if total_fees.amount_minor:
+        legs.append(Leg(fees_account.pk, total_fees))
+    stakeholders = _stakeholders_of(deal, investors, by=by)
+
+    def issue_units(change: Change) -> Operation:
+        for subscription in accepted:
+            units = Decimal(subscription.accepted_minor) / Decimal(deal.unit_price_minor)
+            change.issue(
+                kind="stock",
+                stakeholder=stakeholders[subscription.investor_id],
+                share_class=deal.share_class,
+                quantity=units.quantize(Decimal("1E-10"), rounding="ROUND_DOWN"),
+                effective_date=effective_date,
+            )
+        return change.operation
+
+    operation = captable_change_record(
+        issuer=deal.issuer,
+        description=f"Closing of {deal}",
+        by=by,
+        approved_by=approved_by,
+        build=issue_units,
+        idempotency_key=f"closing-{deal.pk}-{effective_date.isoformat()}",
+        kind=OperationKind.CLOSING,
+        legs=legs,
+    )
+    with acting(user=approved_by, operation_id=operation.pk):
+        closed = Subscription.objects.filter(pk__in=[s.pk for s in subscriptions])
+        closed.update(state=SubscriptionState.ACCEPTED)
+        Subscription.history.bulk_history_create(
+            list(closed),
+            update=True,
+            default_user=approved_by,
+            custom_historical_attrs=history_stamp_custom_attrs(),
+        )
+        _move(deal, "close", by=approved_by)
+    return operation
