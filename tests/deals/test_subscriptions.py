@@ -193,3 +193,35 @@ def test_scale_back_fills_exactly_up_to_the_cap_and_never_beyond_what_was_asked(
                 for (other_priority, other_amount), other_part in zip(requests, parts, strict=True)
                 if other_priority < priority
             )
+
+
+def test_operations_staff_submit_from_the_admin_and_ineligible_ones_are_reported(
+    staff_client, deal, ops, officer
+):
+    from django.contrib.messages import get_messages
+
+    from tests.factories import StaffFactory
+
+    good = subscription_create(
+        deal=deal, investor=investor(ops, officer, "Qualified One"), amount=eur(150_000), by=ops
+    )
+    bad = subscription_create(
+        deal=deal,
+        investor=investor(ops, officer, "Not Assessed", qualified=False),
+        amount=eur(150_000),
+        by=ops,
+    )
+    client = staff_client(StaffFactory(roles=[Role.OPERATIONS]))
+
+    response = client.post(
+        "/admin/deals/subscription/",
+        {"action": "submit", "_selected_action": [good.pk, bad.pk]},
+        follow=True,
+    )
+
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert (good.state, bad.state) == (SubscriptionState.ELIGIBLE, SubscriptionState.DRAFT)
+    assert any("not assessed yet" in message for message in shown)
+    assert client.get("/admin/deals/deal/", {"state__exact": "open"}).status_code == 200
