@@ -26,6 +26,7 @@ from apps.compliance.selectors import eligibility
 from apps.core.exceptions import DomainError
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.money import Money, allocate
+from apps.deals.fees import setup_fee
 from apps.deals.models import (
     LIVE_SUBSCRIPTIONS,
     Deal,
@@ -301,7 +302,7 @@ def deal_close(*, deal: Deal, by: User, approved_by: User, effective_date: date)
         purpose=AccountPurpose.FEE, currency=currency, name=f"Setup fees ({currency})", by=by
     )
     rate = Fraction(deal.setup_fee_rate)
-    fees = {s.pk: Money(s.accepted_minor, currency).times(rate) for s in accepted}
+    fees = {s.pk: setup_fee(amount=Money(s.accepted_minor, currency), rate=rate) for s in accepted}
     legs = [
         Leg(cash[s.investor_id].pk, -(Money(s.accepted_minor, currency) + fees[s.pk]))
         for s in accepted
