@@ -7,20 +7,13 @@ units, and the last date vests exactly ``quantity``: rounding only ever delays u
 loses them. Months are calendar months; a day that a month lacks is clamped to its last day.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
 
-
-def add_months(d: date, months: int) -> date:
-    """Return ``d`` moved by ``months`` calendar months, clamping the day to the month's end."""
-    index = d.year * 12 + (d.month - 1) + months
-    year, month = divmod(index, 12)
-    last_day = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(d.day, last_day))
+from apps.core.dates import add_months
 
 
 def _is_int(value: object) -> bool:

@@ -1,10 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest
 
 from apps.compliance.models import Assessment, RuleSet, SanctionsList, ScreeningHit
 from apps.compliance.services import screening_hit_decide
-from apps.core.admin import ReadOnlyAdminMixin
-from apps.core.exceptions import DomainError
+from apps.core.admin import ReadOnlyAdminMixin, run_for_each
 
 
 @admin.register(RuleSet)
@@ -59,14 +58,16 @@ class ScreeningHitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self._decide(request, queryset, confirmed=True)
 
     def _decide(self, request: HttpRequest, queryset, *, confirmed: bool) -> None:
-        reason = "confirmed" if confirmed else "cleared"
-        for hit in queryset:
-            try:
-                screening_hit_decide(
-                    hit=hit,
-                    confirmed=confirmed,
-                    reason=f"{reason.capitalize()} from the review queue by {request.user}",
-                    by=request.user,
-                )
-            except DomainError as error:
-                self.message_user(request, f"{hit}: {error.message}", messages.ERROR)
+        verdict = "confirmed" if confirmed else "cleared"
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda hit: screening_hit_decide(
+                hit=hit,
+                confirmed=confirmed,
+                reason=f"{verdict.capitalize()} from the review queue by {request.user}",
+                by=request.user,
+            ),
+            f"match(es) {verdict}",
+        )

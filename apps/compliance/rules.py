@@ -64,7 +64,6 @@ date plus ``statement_valid_months`` (calendar months, clamped to the month's en
 506(c) offering the verification's date plus ``verification_valid_days``.
 """
 
-import calendar
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -73,6 +72,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from apps.core.dates import add_months
 from apps.core.money import Money
 
 INVESTOR_TYPES = ("person", "entity")
@@ -328,13 +328,6 @@ def _shortfall(subject: str, value: Money, limit: Money) -> str:
     return f"{subject} {side} the {_fmt(limit)} threshold"
 
 
-def _add_months(day: date, months: int) -> date:
-    """Return ``day`` plus calendar months, clamped to the end of a shorter month."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 @dataclass(frozen=True)
 class _Finding:
     """Whether one condition holds (qualified), fails (not qualified) or is unknown."""
@@ -581,7 +574,7 @@ def _uk_statement(case: _Case) -> _Result:
     signed, months = case["statement_signed_on"], case.limit("statement_valid_months")
     if future := case.dated_after_assessment(signed, "statement"):
         return future, None
-    valid_until = _add_months(signed, months)
+    valid_until = add_months(signed, months)
     if case.on > valid_until:
         age = (case.on - signed).days
         return _unknown(
@@ -618,7 +611,7 @@ def _uk_angel_network(case: _Case) -> _Finding:
     if future := case.dated_after_assessment(since, "business angels network membership"):
         return future
     membership = f"member of a business angels network since {since}"
-    if _add_months(since, months) <= case.on:
+    if add_months(since, months) <= case.on:
         return _met(f"qualifies as {membership}, at least {months} months")
     return _failed(f"{membership}, less than {months} months on {case.on}")
 

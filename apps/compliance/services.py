@@ -29,7 +29,7 @@ from apps.compliance.models import (
 from apps.compliance.rules import REGIMES, evaluate, thresholds_from_json, thresholds_to_json
 from apps.compliance.sanctions import ListEntry, Person, SanctionsIndex, parse_sanctions_csv
 from apps.core.exceptions import DomainError
-from apps.core.history import acting
+from apps.core.history import acting, current_user, history_stamp_custom_attrs
 from apps.core.money import Money
 from apps.investors.models import BeneficialOwner, Investor, SanctionsStatus
 
@@ -322,13 +322,21 @@ def _sanctions_statuses_refresh(investor_ids: list[int]) -> None:
         (SanctionsStatus.ON_HOLD, open_hits - confirmed),
         (SanctionsStatus.CLEAR, set(investor_ids) - confirmed - open_hits),
     ):
-        changed = Investor.objects.filter(pk__in=ids & set(investor_ids)).exclude(
-            sanctions_status=status
+        changed = list(
+            Investor.objects.filter(pk__in=ids & set(investor_ids)).exclude(sanctions_status=status)
         )
+        now = timezone.now()
         for investor in changed:
             investor.sanctions_status = status
-            investor._change_reason = f"sanctions screening: {status.label.lower()}"
-            investor.save(update_fields=["sanctions_status", "updated_at"])
+            investor.updated_at = now
+        Investor.objects.bulk_update(changed, ["sanctions_status", "updated_at"], batch_size=1000)
+        Investor.history.bulk_history_create(
+            changed,
+            update=True,
+            default_user=current_user(),
+            default_change_reason=f"sanctions screening: {status.label.lower()}",
+            custom_historical_attrs=history_stamp_custom_attrs(),
+        )
 
 
 @transaction.atomic

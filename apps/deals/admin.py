@@ -1,9 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ReadOnlyAdminMixin
-from apps.core.exceptions import DomainError
+from apps.core.admin import ReadOnlyAdminMixin, run_for_each
 from apps.deals.models import Deal, Subscription
 from apps.deals.services import (
     deal_open,
@@ -13,19 +12,6 @@ from apps.deals.services import (
     subscription_submit,
     subscriptions_scale_back,
 )
-
-
-def _each(modeladmin, request: HttpRequest, queryset, service, done: str) -> None:
-    succeeded = 0
-    for instance in queryset.order_by("pk"):
-        try:
-            service(instance)
-        except DomainError as error:
-            modeladmin.message_user(request, f"{instance}: {error.message}", messages.ERROR)
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
 class SubscriptionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -49,11 +35,13 @@ class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Open for subscriptions")
     def open_deals(self, request: HttpRequest, queryset) -> None:
-        _each(self, request, queryset, lambda d: deal_open(deal=d, by=request.user), "opened")
+        run_for_each(
+            self, request, queryset, lambda d: deal_open(deal=d, by=request.user), "opened"
+        )
 
     @admin.action(description="Start the closing")
     def start_closing(self, request: HttpRequest, queryset) -> None:
-        _each(
+        run_for_each(
             self,
             request,
             queryset,
@@ -63,7 +51,7 @@ class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Scale subscriptions back to the hard cap")
     def scale_back(self, request: HttpRequest, queryset) -> None:
-        _each(
+        run_for_each(
             self,
             request,
             queryset,
@@ -83,7 +71,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Submit (checks eligibility)")
     def submit(self, request: HttpRequest, queryset) -> None:
-        _each(
+        run_for_each(
             self,
             request,
             queryset,
@@ -93,7 +81,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Record the signature")
     def sign(self, request: HttpRequest, queryset) -> None:
-        _each(
+        run_for_each(
             self,
             request,
             queryset,
@@ -103,7 +91,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Record the funds received")
     def fund(self, request: HttpRequest, queryset) -> None:
-        _each(
+        run_for_each(
             self,
             request,
             queryset,

@@ -16,13 +16,13 @@ Day counts:
   can add up to a day more per such period than one accrual over the term.
 """
 
-import calendar
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from apps.core.dates import add_months
 from apps.core.money import COMPUTED_AMOUNT_ROUNDING, Money
 
 Rate = Fraction | Decimal
@@ -106,14 +106,6 @@ def accrued_as_of(
     return accrued_interest(
         principal=principal, rate=rate, start=start, end=as_of, day_count=day_count
     )
-
-
-def add_months(day: date, months: int) -> date:
-    """Return ``day`` moved by ``months`` calendar months, clamped to the end of the month."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def period_bounds(start: date, end: date, every_months: int) -> list[tuple[date, date]]:

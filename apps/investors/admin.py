@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin, run_for_each
 from apps.core.exceptions import DomainError
 from apps.investors.models import BankAccount, BeneficialOwner, Investor, SensitiveDataReveal
 from apps.investors.services import (
@@ -133,31 +133,25 @@ class InvestorAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Submit KYC for review")
     def submit_for_review(self, request: HttpRequest, queryset) -> None:
-        self._each(
-            request, queryset, lambda investor: kyc_submit(investor=investor, by=request.user)
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda investor: kyc_submit(investor=investor, by=request.user),
+            "investor(s) submitted for review",
         )
 
     @admin.action(description="Approve KYC (12 months)", permissions=["review"])
     def approve(self, request: HttpRequest, queryset) -> None:
-        self._each(
+        run_for_each(
+            self,
             request,
             queryset,
             lambda investor: kyc_approve(
                 investor=investor, by=request.user, reason="Approved from the review queue"
             ),
+            "investor(s) approved",
         )
-
-    def _each(self, request: HttpRequest, queryset, service) -> None:
-        done = 0
-        for investor in queryset.order_by("pk"):
-            try:
-                service(investor)
-            except DomainError as error:
-                self.message_user(request, f"{investor}: {error.message}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} investor(s) updated.", messages.SUCCESS)
 
 
 @admin.register(SensitiveDataReveal)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from apps.accounts.models import User
-from apps.captable.vesting import add_months
+from apps.core.dates import add_months
 from apps.core.exceptions import DomainError
 from apps.core.fields import EncryptedTextField
 from apps.core.history import acting

@@ -1,10 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ReadOnlyAdminMixin
-from apps.core.exceptions import DomainError
+from apps.core.admin import ReadOnlyAdminMixin, run_for_each
 from apps.ledger.models import Account, Entry, Operation
 from apps.ledger.selectors import balance, operation_list
 from apps.ledger.services import (
@@ -22,19 +21,6 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     show_change_link = False
-
-
-def _run_transition(modeladmin, request, queryset: QuerySet, service, done: str) -> None:
-    succeeded = 0
-    for operation in queryset.order_by("pk"):
-        try:
-            service(operation=operation, by=request.user)
-        except DomainError as error:
-            modeladmin.message_user(request, f"{operation}: {error.message}", messages.ERROR)
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} operation(s) {done}.", messages.SUCCESS)
 
 
 @admin.register(Operation)
@@ -96,15 +82,15 @@ class OperationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Submit for approval", permissions=["submit"])
     def submit(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run_transition(self, request, queryset, operation_submit, "submitted")
+        self._run(request, queryset, operation_submit, "submitted")
 
     @admin.action(description="Approve (not your own)", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run_transition(self, request, queryset, operation_approve, "approved")
+        self._run(request, queryset, operation_approve, "approved")
 
     @admin.action(description="Execute: post to the books", permissions=["execute"])
     def execute(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run_transition(self, request, queryset, operation_execute, "executed")
+        self._run(request, queryset, operation_execute, "executed")
 
     @admin.action(description="Prepare a reversal", permissions=["reverse"])
     def reverse(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -113,14 +99,23 @@ class OperationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
                 operation=operation, by=by, reason=f"Reversal of {operation}, from the admin"
             )
 
-        _run_transition(self, request, queryset, prepare, "prepared for reversal")
+        self._run(request, queryset, prepare, "prepared for reversal")
 
     @admin.action(description="Cancel (draft or submitted)", permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
         def cancel(*, operation: Operation, by) -> Operation:
             return operation_cancel(operation=operation, by=by, reason="Cancelled from the admin")
 
-        _run_transition(self, request, queryset, cancel, "cancelled")
+        self._run(request, queryset, cancel, "cancelled")
+
+    def _run(self, request: HttpRequest, queryset: QuerySet, service, done: str) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda operation: service(operation=operation, by=request.user),
+            f"operation(s) {done}",
+        )
 
 
 @admin.register(Account)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apps.captable.vesting import VestingSchedule, add_months, vested_quantity
+from apps.captable.vesting import VestingSchedule, vested_quantity
 
 FOUR_YEARS_ONE_YEAR_CLIFF = VestingSchedule(cliff_months=12, duration_months=48)
 START = date(2024, 1, 15)
@@ -71,13 +71,6 @@ def test_a_start_on_the_31st_vests_on_the_last_day_of_shorter_months():
     assert vested(date(2024, 2, 28), schedule=monthly, start=start, quantity="1200") == 0
     assert vested(date(2024, 2, 29), schedule=monthly, start=start, quantity="1200") == 100
     assert vested(date(2024, 4, 30), schedule=monthly, start=start, quantity="1200") == 300
-
-
-def test_add_months_clamps_the_day_to_the_end_of_the_month():
-    assert add_months(date(2023, 1, 31), 1) == date(2023, 2, 28)
-    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
-    assert add_months(date(2024, 3, 31), -1) == date(2024, 2, 29)
-    assert add_months(date(2024, 11, 30), 14) == date(2026, 1, 30)
 
 
 def test_instalments_are_rounded_down_and_the_last_date_vests_the_rest():

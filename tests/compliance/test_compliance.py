@@ -304,3 +304,22 @@ def test_the_review_queue_filters_hits_and_clears_them_through_the_service(
     assert "from the review queue" in hit.decision_reason
     kyc_queue = client.get("/admin/investors/investor/", {"kyc_state__exact": "in_review"})
     assert kyc_queue.status_code == 200
+
+
+def test_rescreening_updates_statuses_in_bulk_with_a_history_row_each(
+    clerk, officer, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from apps.compliance.services import sanctions_screen_all
+
+    for index in range(30):
+        make_investor(clerk, officer, name=f"Plain Investor {index}", approved=False)
+    _import(officer, django_capture_on_commit_callbacks)  # screens once: all become clear
+    assert set(Investor.objects.values_list("sanctions_status", flat=True)) == {"clear"}
+    Investor.objects.update(sanctions_status=SanctionsStatus.NOT_SCREENED)
+
+    with django_assert_max_num_queries(25):
+        sanctions_screen_all()
+
+    assert set(Investor.objects.values_list("sanctions_status", flat=True)) == {"clear"}
+    latest = Investor.history.filter(history_change_reason="sanctions screening: clear")
+    assert latest.count() == 60  # one row per investor for each of the two screenings

@@ -15,7 +15,6 @@ from apps.deals.interest import (
     Period,
     accrued_as_of,
     accrued_interest,
-    add_months,
     interest_schedule,
     year_fraction,
 )
@@ -224,13 +223,6 @@ def schedule(start: date, maturity: date, every_months: int = 3, day_count=ACT, 
     return interest_schedule(
         start=start, maturity=maturity, every_months=every_months, day_count=day_count, **terms
     )
-
-
-def test_add_months_clamps_to_the_end_of_the_month():
-    assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
-    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
-    assert add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
-    assert add_months(date(2025, 3, 15), -3) == date(2024, 12, 15)
 
 
 def test_a_quarterly_schedule_from_a_month_end_keeps_to_month_ends():
