@@ -227,6 +227,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-due-kyc-reviews": {"task": "investors.kyc_expire_due", "schedule": 6 * 60 * 60},
+    "flag-capital-call-defaults": {"task": "deals.flag_call_defaults", "schedule": 6 * 60 * 60},
 }
 
 CACHES = {

@@ -5,3 +5,8 @@ class CaptableConfig(AppConfig):
     name = "apps.captable"
     label = "captable"
     verbose_name = "Cap tables"
+
+    def ready(self) -> None:
+        from apps.captable import receivers
+
+        receivers.connect()

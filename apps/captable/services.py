@@ -14,13 +14,14 @@ authorised units, a plan's pool); a refused change raises a
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import User
@@ -370,13 +371,15 @@ def captable_change_record(
     idempotency_key: str | None = None,
     kind: str = OperationKind.HOLDING_CHANGE,
     legs: Sequence[Leg] = (),
+    effective_at: datetime | None = None,
 ) -> ResultT:
     """Record one change of ``issuer``'s holdings, made by ``by`` and approved by ``approved_by``.
 
     ``build`` adds the change's securities and movements to the :class:`Change` it is given;
     whatever it returns is returned. The operation is executed before the movements are written,
     in the same transaction, so they carry its sequence number; ``legs`` are the money it moves
-    with them (a closing's cash and fees), posted by the same operation.
+    with them (a closing's cash and fees), posted by the same operation, effective at
+    ``effective_at`` (by default when it executes).
     """
     locked = Issuer.objects.select_for_update().get(pk=issuer.pk)
     operation = operation_create(
@@ -384,6 +387,7 @@ def captable_change_record(
         legs=list(legs),
         idempotency_key=idempotency_key or f"captable-{uuid.uuid4()}",
         description=description,
+        effective_at=effective_at,
         by=by,
     )
     if operation.state != OperationState.DRAFT:
@@ -399,6 +403,43 @@ def captable_change_record(
     with acting(user=approved_by, operation_id=operation.pk):
         change.write()
     return result
+
+
+def movements_reverse(*, original: Operation, reversal: Operation) -> list[Movement]:
+    """Record in ``reversal`` the opposite of every movement of ``original``, latest first.
+
+    The holdings return to exactly what they were before ``original``; the opposite movements
+    are dated the later of the original's date and the reversal's. A holding that later
+    operations have since moved on cannot be given back: the reversal is refused, naming it,
+    until those operations are reversed first.
+    """
+    movements = list(
+        Movement.objects.filter(operation=original)
+        .select_related("security__share_class", "security__plan", "security__stakeholder", "plan")
+        .order_by("-pk")
+    )
+    reversed_on = timezone.localdate(reversal.effective_at)
+    written: list[Movement] = []
+    for issuer_id in sorted({movement.issuer_id for movement in movements}):
+        change = Change(Issuer.objects.select_for_update().get(pk=issuer_id), reversal)
+        for movement in (m for m in movements if m.issuer_id == issuer_id):
+            on = max(movement.effective_date, reversed_on)
+            if movement.plan_id is not None:
+                change.reserve_pool(
+                    plan=movement.plan, quantity=-movement.quantity, effective_date=on
+                )
+                continue
+            change.move(
+                security=movement.security,
+                kind=movement.kind,
+                quantity=-movement.quantity,
+                effective_date=on,
+                amount_minor=None if movement.amount_minor is None else -movement.amount_minor,
+                external_id=movement.external_id,
+            )
+        change.write()
+        written.extend(change.movements)
+    return written
 
 
 # --- reference data ---------------------------------------------------------------------------

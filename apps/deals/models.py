@@ -12,6 +12,7 @@ from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from apps.core.history import audited_history
+from apps.deals.interest import DayCount
 
 RATE = {"max_digits": 9, "decimal_places": 6, "default": 0}
 
@@ -79,6 +80,21 @@ class Deal(FSMModelMixin, models.Model):
     interest_rate = models.DecimalField(
         max_digits=9, decimal_places=6, null=True, blank=True, help_text="Debt and notes."
     )
+    day_count = models.CharField(
+        max_length=8,
+        choices=[(item.value, item.name.replace("_", " ")) for item in DayCount],
+        default=DayCount.ACT_365,
+        help_text="How debt interest counts days.",
+    )
+    drawn_by_calls = models.BooleanField(
+        default=False,
+        help_text="Commitments are drawn over time by capital calls (funds), not paid at closing.",
+    )
+    equalisation_rate = models.DecimalField(
+        **RATE,
+        help_text="Yearly interest a later closing's investors pay the earlier ones, from the "
+        "first closing to theirs.",
+    )
     opens_on = models.DateField(null=True, blank=True)
     closes_on = models.DateField(null=True, blank=True)
     state = FSMField(default=DealState.DRAFT, choices=DealState.choices, protected=True)
@@ -116,6 +132,8 @@ class Deal(FSMModelMixin, models.Model):
                     hurdle_rate__lt=1,
                     catch_up_rate__gte=0,
                     catch_up_rate__lte=1,
+                    equalisation_rate__gte=0,
+                    equalisation_rate__lt=1,
                 ),
                 name="deals_deal_rates_in_range",
             ),
@@ -140,9 +158,17 @@ class Deal(FSMModelMixin, models.Model):
     def exit(self) -> None:
         """Record the sale of the investment."""
 
+    @transition(field=state, source=DealState.EXITED, target=DealState.CLOSED)
+    def reopen(self) -> None:
+        """Return to closed after the exit distribution was reversed."""
+
     @transition(field=state, source=DealState.CLOSED, target=DealState.WOUND_UP)
     def wind_up(self) -> None:
         """Record the end of the vehicle."""
+
+    @transition(field=state, source=DealState.CLOSED, target=DealState.CLOSING)
+    def reopen_closing(self) -> None:
+        """Return to closing after the final closing was reversed."""
 
     @transition(field=state, source=[DealState.OPEN, DealState.CLOSING], target=DealState.CANCELLED)
     def cancel(self) -> None:
@@ -183,6 +209,9 @@ class Subscription(FSMModelMixin, models.Model):
         default=SubscriptionState.DRAFT, choices=SubscriptionState.choices, protected=True
     )
     reasons = models.JSONField(default=list, blank=True)
+    closing = models.ForeignKey(
+        "Closing", null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -229,6 +258,10 @@ class Subscription(FSMModelMixin, models.Model):
     def accept(self) -> None:
         """Record the subscription accepted at closing."""
 
+    @transition(field=state, source=SubscriptionState.ACCEPTED, target=SubscriptionState.FUNDED)
+    def unaccept(self) -> None:
+        """Return to funded when the closing that accepted it is reversed."""
+
     @transition(
         field=state,
         source=[
@@ -254,3 +287,185 @@ class Subscription(FSMModelMixin, models.Model):
     )
     def withdraw(self) -> None:
         """The investor withdraws, with reasons."""
+
+
+# --- the operations of a deal ----------------------------------------------------------------
+#
+# Each record below names the ledger operation that moved the money and units; it is written
+# once, with that operation. A record whose operation was reversed no longer counts: selectors
+# read only records whose operation is executed.
+
+
+class DealOperation(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField(help_text="First, second, ... of its kind in the deal.")
+    operation = models.OneToOneField("ledger.Operation", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["deal", "number"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name.capitalize()} {self.number} of {self.deal}"
+
+
+class Closing(DealOperation):
+    effective_date = models.DateField()
+    final = models.BooleanField(help_text="The deal closes with it.")
+    amount_minor = models.BigIntegerField(help_text="The commitments accepted.")
+    equalisation_minor = models.BigIntegerField(
+        default=0, help_text="Interest paid by this closing's investors to the earlier ones."
+    )
+
+    class Meta(DealOperation.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="deals_closing_number"),
+        ]
+
+
+class CapitalCall(DealOperation):
+    amount_minor = models.BigIntegerField()
+    call_date = models.DateField()
+    due_date = models.DateField()
+    purpose = models.CharField(max_length=200, blank=True)
+
+    class Meta(DealOperation.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="deals_call_number"),
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0, due_date__gte=models.F("call_date")),
+                name="deals_call_positive_and_due_after",
+            ),
+        ]
+
+
+class CapitalCallNotice(models.Model):
+    """What one investor owes on a call; payments are recorded against it."""
+
+    call = models.ForeignKey(CapitalCall, on_delete=models.PROTECT, related_name="notices")
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="+")
+    investor = models.ForeignKey(
+        "investors.Investor", on_delete=models.PROTECT, related_name="capital_call_notices"
+    )
+    amount_minor = models.BigIntegerField()
+    defaulted_at = models.DateTimeField(
+        null=True, blank=True, help_text="Flagged unpaid after the due date."
+    )
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["call", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "investor"], name="deals_one_notice_each"),
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gte=0), name="deals_notice_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call}: {self.investor}"
+
+
+class CapitalCallPayment(models.Model):
+    notice = models.ForeignKey(CapitalCallNotice, on_delete=models.PROTECT, related_name="payments")
+    operation = models.OneToOneField("ledger.Operation", on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField()
+    paid_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["notice", "paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="deals_payment_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment of {self.notice}"
+
+
+class DistributionKind(models.TextChoices):
+    EXIT = "exit", "Exit proceeds"
+    DIVIDEND = "dividend", "Dividend"
+    INTEREST = "interest", "Interest"
+
+
+class Distribution(DealOperation):
+    kind = models.CharField(max_length=10, choices=DistributionKind.choices)
+    distributed_on = models.DateField()
+    proceeds_minor = models.BigIntegerField()
+    lp_minor = models.BigIntegerField()
+    gp_minor = models.BigIntegerField()
+    tiers = models.JSONField(default=list, blank=True, help_text="The waterfall, tier by tier.")
+    closes_deal = models.BooleanField(default=False, help_text="The deal exited with it.")
+
+    class Meta(DealOperation.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="deals_distribution_number"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    lp_minor__gte=0,
+                    gp_minor__gte=0,
+                    proceeds_minor=models.F("lp_minor") + models.F("gp_minor"),
+                ),
+                name="deals_distribution_adds_up",
+            ),
+        ]
+
+
+class DistributionLine(models.Model):
+    distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="lines")
+    investor = models.ForeignKey(
+        "investors.Investor", on_delete=models.PROTECT, related_name="distribution_lines"
+    )
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["distribution", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution", "investor"], name="deals_one_line_per_investor"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gte=0), name="deals_line_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distribution}: {self.investor}"
+
+
+class FeeCharge(DealOperation):
+    period_start = models.DateField()
+    period_end = models.DateField()
+    amount_minor = models.BigIntegerField()
+
+    class Meta(DealOperation.Meta):
+        verbose_name = "management fee charge"
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="deals_fee_charge_number"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")),
+                name="deals_fee_period_ordered",
+            ),
+        ]
+
+
+class SecondaryTransfer(DealOperation):
+    seller = models.ForeignKey("investors.Investor", on_delete=models.PROTECT, related_name="+")
+    buyer = models.ForeignKey("investors.Investor", on_delete=models.PROTECT, related_name="+")
+    units = models.DecimalField(max_digits=38, decimal_places=10)
+    price_minor = models.BigIntegerField()
+    transferred_on = models.DateField()
+
+    class Meta(DealOperation.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="deals_transfer_number"),
+            models.CheckConstraint(
+                condition=models.Q(units__gt=0, price_minor__gte=0),
+                name="deals_transfer_positive",
+            ),
+        ]

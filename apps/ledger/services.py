@@ -46,7 +46,7 @@ from apps.ledger.models import (
     OperationState,
     SequenceCounter,
 )
-from apps.ledger.signals import operation_executed
+from apps.ledger.signals import operation_executed, reversal_posting
 
 OPERATIONS_COUNTER = "operations"
 GENESIS_HASH = "0" * 64
@@ -401,6 +401,7 @@ def operation_execute(*, operation: Operation, by: User) -> Operation:
         if original is not None:
             original.mark_reversed()
             original.save()
+            reversal_posting.send(sender=Operation, reversal=locked, original=original)
 
     executed_id = locked.pk
     transaction.on_commit(

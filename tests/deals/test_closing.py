@@ -94,7 +94,7 @@ def test_a_closing_posts_cash_fees_and_units_in_one_operation(people):
 
     operation = deal_close(
         deal=deal, by=people["ops"], approved_by=people["finance"], effective_date=CLOSING_DAY
-    )
+    ).operation
 
     deal.refresh_from_db()
     assert deal.state == DealState.CLOSED

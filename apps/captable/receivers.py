@@ -1,0 +1,13 @@
+"""The cap table's part in the books' events."""
+
+from apps.captable.services import movements_reverse
+from apps.ledger.models import Operation
+from apps.ledger.signals import reversal_posting
+
+
+def _reverse_movements(sender, *, reversal: Operation, original: Operation, **kwargs) -> None:
+    movements_reverse(original=original, reversal=reversal)
+
+
+def connect() -> None:
+    reversal_posting.connect(_reverse_movements, sender=Operation, dispatch_uid="captable-reverse")

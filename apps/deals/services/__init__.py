@@ -1,0 +1,58 @@
+"""Writes on deals: subscriptions, closings, capital calls, distributions, fees, transfers and
+their reversals. Each operation that moves money or units is one ledger operation."""
+
+from apps.deals.services.calls import (
+    capital_call_issue,
+    capital_call_payment_record,
+    capital_calls_flag_defaults,
+)
+from apps.deals.services.charges import fee_bases, management_fee_charge
+from apps.deals.services.closing import deal_close, units_for
+from apps.deals.services.common import OperationRefused, SubscriptionRefused, TransitionRefused
+from apps.deals.services.distributions import (
+    distribution_record,
+    interest_distribute,
+    waterfall_tiers,
+)
+from apps.deals.services.reversals import deal_operation_reverse
+from apps.deals.services.subscriptions import (
+    deal_create,
+    deal_open,
+    deal_start_closing,
+    scaled_back,
+    subscription_create,
+    subscription_fund,
+    subscription_sign,
+    subscription_submit,
+    subscription_withdraw,
+    subscriptions_scale_back,
+)
+from apps.deals.services.transfers import secondary_transfer
+
+__all__ = [
+    "OperationRefused",
+    "SubscriptionRefused",
+    "TransitionRefused",
+    "capital_call_issue",
+    "capital_call_payment_record",
+    "capital_calls_flag_defaults",
+    "deal_close",
+    "deal_create",
+    "deal_open",
+    "deal_operation_reverse",
+    "deal_start_closing",
+    "distribution_record",
+    "fee_bases",
+    "interest_distribute",
+    "management_fee_charge",
+    "scaled_back",
+    "secondary_transfer",
+    "subscription_create",
+    "subscription_fund",
+    "subscription_sign",
+    "subscription_submit",
+    "subscription_withdraw",
+    "subscriptions_scale_back",
+    "units_for",
+    "waterfall_tiers",
+]

@@ -1,0 +1,225 @@
+"""Capital calls: drawing a fund's commitments, notice by notice, payment by payment.
+
+A call draws an amount from the uncalled commitments, split pro rata to what each investor has
+left to draw with :func:`~apps.core.money.allocate`, so no notice ever exceeds an investor's
+uncalled commitment and the notices add up to the call exactly. On the books:
+
+- the call moves each investor's part from their ``commitment`` account (uncalled) to their
+  ``capital_called`` account (called, unpaid);
+- a payment moves cash from the investor to the vehicle and settles that much of the called
+  amount against the vehicle's ``commitment`` account.
+
+Neither account may go negative, so the uncalled commitment and what is owed on each notice are
+always exact balances. Notices unpaid after their due date are flagged as defaults.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.core.history import acting
+from apps.core.money import Money, allocate
+from apps.deals.models import (
+    CapitalCall,
+    CapitalCallNotice,
+    CapitalCallPayment,
+    Deal,
+    DealState,
+    Subscription,
+)
+from apps.deals.selectors import notice_outstanding, uncalled_commitments
+from apps.deals.services.common import (
+    OperationRefused,
+    accounts_of,
+    check_currency,
+    lock_deal,
+    next_number,
+    record,
+    vehicle_account,
+)
+from apps.ledger.models import AccountPurpose, OperationKind, OperationState
+from apps.ledger.services import Leg
+
+
+@transaction.atomic
+def capital_call_issue(
+    *,
+    deal: Deal,
+    amount: Money,
+    call_date: date,
+    due_date: date,
+    by: User,
+    approved_by: User,
+    purpose: str = "",
+) -> CapitalCall:
+    """Call ``amount`` from the fund's uncalled commitments, with one notice per investor."""
+    deal = lock_deal(deal)
+    check_currency(amount, deal, "a call")
+    if not deal.drawn_by_calls:
+        raise OperationRefused(f"{deal} is paid at closing: it draws nothing by capital calls")
+    if deal.state not in (DealState.OPEN, DealState.CLOSING, DealState.CLOSED):
+        raise OperationRefused(f"{deal} is {deal.get_state_display().lower()}: it calls no capital")
+    if amount.amount_minor <= 0:
+        raise OperationRefused("a call is for a positive amount")
+    if due_date < call_date:
+        raise OperationRefused(f"a call made on {call_date} cannot be due before, on {due_date}")
+    uncalled = uncalled_commitments(deal)
+    left = sum(uncalled.values())
+    if amount.amount_minor > left:
+        raise OperationRefused(
+            f"a call of {amount.format()} is above the uncalled commitment of "
+            f"{Money(left, deal.currency).format()}",
+            uncalled=left,
+        )
+    subscriptions = list(
+        Subscription.objects.filter(pk__in=uncalled).select_related("investor").order_by("pk")
+    )
+    parts = allocate(amount.amount_minor, [uncalled[s.pk] for s in subscriptions])
+    called = [(s, part) for s, part in zip(subscriptions, parts, strict=True) if part]
+    investors = [s.investor for s, _ in called]
+    currency = deal.currency
+    commitment = accounts_of(investors, purpose=AccountPurpose.COMMITMENT, currency=currency, by=by)
+    owed = accounts_of(
+        investors,
+        purpose=AccountPurpose.CAPITAL_CALLED,
+        currency=currency,
+        by=by,
+        allow_negative=False,
+    )
+    legs = []
+    for subscription, part in called:
+        legs.append(Leg(commitment[subscription.investor_id].pk, Money(-part, currency)))
+        legs.append(Leg(owed[subscription.investor_id].pk, Money(part, currency)))
+    number = next_number(CapitalCall, deal)
+    operation = record(
+        deal,
+        kind=OperationKind.CAPITAL_CALL,
+        legs=legs,
+        key=f"deal-{deal.pk}-call-{number}",
+        description=f"Capital call {number} of {deal}: {amount.format()} due {due_date}",
+        on=call_date,
+        by=by,
+        approved_by=approved_by,
+    )
+    with acting(user=approved_by, operation_id=operation.pk):
+        call = CapitalCall.objects.create(
+            deal=deal,
+            number=number,
+            operation=operation,
+            amount_minor=amount.amount_minor,
+            call_date=call_date,
+            due_date=due_date,
+            purpose=purpose,
+        )
+        notices = [
+            CapitalCallNotice(
+                call=call, subscription=s, investor_id=s.investor_id, amount_minor=part
+            )
+            for s, part in called
+        ]
+        CapitalCallNotice.objects.bulk_create(notices, batch_size=2000)
+        CapitalCallNotice.history.bulk_history_create(notices, default_user=approved_by)
+    return call
+
+
+@transaction.atomic
+def capital_call_payment_record(
+    *, notice: CapitalCallNotice, amount: Money, paid_on: date, by: User, approved_by: User
+) -> CapitalCallPayment:
+    """Record a payment (in full or in part) of what an investor owes on a call."""
+    notice = (
+        CapitalCallNotice.objects.select_for_update(of=("self",))
+        .select_related("call__deal__issuer", "call__operation", "investor")
+        .get(pk=notice.pk)
+    )
+    deal = lock_deal(notice.call.deal)
+    check_currency(amount, deal, "a payment")
+    if notice.call.operation.state != OperationState.EXECUTED:
+        raise OperationRefused(f"{notice.call} was reversed: nothing is owed on it")
+    if amount.amount_minor <= 0:
+        raise OperationRefused("a payment is a positive amount")
+    outstanding = notice_outstanding(notice)
+    if amount.amount_minor > outstanding.amount_minor:
+        raise OperationRefused(
+            f"{notice.investor} owes {outstanding.format()} on {notice.call}: "
+            f"a payment of {amount.format()} is more",
+            outstanding=outstanding.amount_minor,
+        )
+    currency = deal.currency
+    investor = notice.investor
+    cash = accounts_of(
+        [investor], purpose=AccountPurpose.CASH, currency=currency, by=by, allow_negative=False
+    )[investor.pk]
+    owed = accounts_of(
+        [investor],
+        purpose=AccountPurpose.CAPITAL_CALLED,
+        currency=currency,
+        by=by,
+        allow_negative=False,
+    )[investor.pk]
+    legs = [
+        Leg(cash.pk, -amount),
+        Leg(
+            vehicle_account(deal, purpose=AccountPurpose.CASH, by=by, allow_negative=False).pk,
+            amount,
+        ),
+        Leg(owed.pk, -amount),
+        Leg(
+            vehicle_account(deal, purpose=AccountPurpose.COMMITMENT, by=by, allow_negative=True).pk,
+            amount,
+        ),
+    ]
+    number = notice.payments.count() + 1
+    operation = record(
+        deal,
+        kind=OperationKind.CAPITAL_CALL,
+        legs=legs,
+        key=f"deal-{deal.pk}-notice-{notice.pk}-payment-{number}",
+        description=f"Payment by {investor} on {notice.call}",
+        on=paid_on,
+        by=by,
+        approved_by=approved_by,
+    )
+    with acting(user=approved_by, operation_id=operation.pk):
+        return CapitalCallPayment.objects.create(
+            notice=notice, operation=operation, amount_minor=amount.amount_minor, paid_on=paid_on
+        )
+
+
+@transaction.atomic
+def capital_calls_flag_defaults(*, today: date, by: User | None = None) -> int:
+    """Flag every notice still owing after its due date as a default; return how many."""
+    paid = Sum(
+        "payments__amount_minor",
+        filter=Q(payments__operation__state=OperationState.EXECUTED),
+        default=0,
+    )
+    late = list(
+        CapitalCallNotice.objects.select_for_update(of=("self",))
+        .filter(
+            call__operation__state=OperationState.EXECUTED,
+            call__due_date__lt=today,
+            defaulted_at__isnull=True,
+        )
+        .order_by("pk")
+    )
+    # Aggregation and row locks cannot share one statement on PostgreSQL: lock, then sum.
+    late_ids = [notice.pk for notice in late]
+    sums = dict(
+        CapitalCallNotice.objects.filter(pk__in=late_ids)
+        .annotate(paid=paid)
+        .values_list("pk", "paid")
+    )
+    defaulted = [notice for notice in late if sums[notice.pk] < notice.amount_minor]
+    now = timezone.now()
+    for notice in defaulted:
+        notice.defaulted_at = now
+    with acting(user=by):
+        CapitalCallNotice.objects.bulk_update(defaulted, ["defaulted_at"], batch_size=1000)
+        CapitalCallNotice.history.bulk_history_create(
+            defaulted, update=True, default_user=by, default_change_reason="unpaid after due date"
+        )
+    return len(defaulted)

@@ -1,0 +1,124 @@
+"""Management fees: accrued per period (ACT/365) and charged to the investors by operation.
+
+The base is each investor's commitment or the capital they have paid in, as the deal's terms
+say; each investor's fee is rounded once. A period overlapping one already charged (and not
+reversed) is refused, so no day is charged twice.
+"""
+
+from datetime import date
+from fractions import Fraction
+
+from django.db import transaction
+from django.db.models import Q, Sum
+
+from apps.accounts.models import User
+from apps.core.history import acting
+from apps.core.money import Money
+from apps.deals.fees import management_fee
+from apps.deals.models import (
+    CapitalCallPayment,
+    Deal,
+    DealState,
+    FeeBasis,
+    FeeCharge,
+    Subscription,
+    SubscriptionState,
+)
+from apps.deals.services.common import (
+    OperationRefused,
+    accounts_of,
+    lock_deal,
+    next_number,
+    platform_account,
+    record,
+)
+from apps.investors.models import Investor
+from apps.ledger.models import AccountPurpose, OperationKind, OperationState
+from apps.ledger.services import Leg
+
+
+def fee_bases(deal: Deal) -> dict[int, int]:
+    """Return each investor's management fee base, by investor id: the commitment, or the
+    capital paid in (the accepted amount in an SPV, call payments in a fund)."""
+    accepted = Subscription.objects.filter(
+        deal=deal, state=SubscriptionState.ACCEPTED, accepted_minor__gt=0
+    )
+    if deal.management_fee_basis == FeeBasis.INVESTED and deal.drawn_by_calls:
+        rows = (
+            CapitalCallPayment.objects.filter(
+                notice__call__deal=deal,
+                notice__call__operation__state=OperationState.EXECUTED,
+                operation__state=OperationState.EXECUTED,
+            )
+            .values("notice__investor")
+            .annotate(total=Sum("amount_minor"))
+            .values_list("notice__investor", "total")
+        )
+    else:
+        rows = accepted.values_list("investor", "accepted_minor")
+    return {investor: amount for investor, amount in sorted(rows) if amount}
+
+
+@transaction.atomic
+def management_fee_charge(
+    *, deal: Deal, period_start: date, period_end: date, by: User, approved_by: User
+) -> FeeCharge:
+    """Charge the management fee for ``period_start`` to ``period_end`` in one operation."""
+    deal = lock_deal(deal)
+    if period_end <= period_start:
+        raise OperationRefused(f"a fee period ends after it starts, not on {period_end}")
+    if deal.state not in (DealState.CLOSED, DealState.CLOSING, DealState.OPEN):
+        raise OperationRefused(f"{deal} is {deal.get_state_display().lower()}: it charges no fee")
+    if not deal.management_fee_rate:
+        raise OperationRefused(f"{deal} charges no management fee")
+    overlap = FeeCharge.objects.filter(
+        Q(period_start__lt=period_end) & Q(period_end__gt=period_start),
+        deal=deal,
+        operation__state=OperationState.EXECUTED,
+    ).first()
+    if overlap is not None:
+        raise OperationRefused(
+            f"{overlap} already charged {overlap.period_start} to {overlap.period_end}",
+            charge=overlap.pk,
+        )
+    currency = deal.currency
+    rate = Fraction(deal.management_fee_rate)
+    fees = {
+        investor_id: management_fee(
+            base=Money(base, currency), yearly_rate=rate, start=period_start, end=period_end
+        )
+        for investor_id, base in fee_bases(deal).items()
+    }
+    fees = {pk: fee for pk, fee in fees.items() if fee.amount_minor}
+    if not fees:
+        raise OperationRefused(f"no management fee accrues on {deal} for that period")
+    investors = list(Investor.objects.filter(pk__in=fees).order_by("pk"))
+    cash = accounts_of(
+        investors, purpose=AccountPurpose.CASH, currency=currency, by=by, allow_negative=False
+    )
+    total = sum(fees.values(), Money.zero(currency))
+    income = platform_account(
+        purpose=AccountPurpose.FEE, currency=currency, name=f"Management fees ({currency})", by=by
+    )
+    legs = [Leg(cash[investor.pk].pk, -fees[investor.pk]) for investor in investors]
+    legs.append(Leg(income.pk, total))
+    number = next_number(FeeCharge, deal)
+    operation = record(
+        deal,
+        kind=OperationKind.FEE,
+        legs=legs,
+        key=f"deal-{deal.pk}-management-fee-{number}",
+        description=f"Management fee of {deal}, {period_start} to {period_end}",
+        on=period_end,
+        by=by,
+        approved_by=approved_by,
+    )
+    with acting(user=approved_by, operation_id=operation.pk):
+        return FeeCharge.objects.create(
+            deal=deal,
+            number=number,
+            operation=operation,
+            period_start=period_start,
+            period_end=period_end,
+            amount_minor=total.amount_minor,
+        )

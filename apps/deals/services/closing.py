@@ -1,0 +1,239 @@
+"""Closings: the accepted subscriptions' cash, fees and units, in one operation.
+
+A deal may close in several closings at the same unit price; the last one is *final* and closes
+the deal. A later closing's investors may owe the earlier ones an equalisation interest on what
+they commit, from the first closing to theirs (``Deal.equalisation_rate``, ACT/365, rounded once
+per investor), shared among the earlier investors by their accepted amounts with
+:func:`~apps.core.money.allocate`.
+
+In an SPV the accepted amount is paid at closing. In a fund (``Deal.drawn_by_calls``) it is a
+commitment: the closing records it on the investor's commitment account (drawn later by capital
+calls) and only the setup fee and any equalisation are paid in cash.
+"""
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.captable.services import Change
+from apps.core.history import acting, history_stamp_custom_attrs
+from apps.core.money import Money, allocate
+from apps.deals.fees import setup_fee
+from apps.deals.interest import DayCount, accrued_interest
+from apps.deals.models import Closing, Deal, DealState, Subscription, SubscriptionState
+from apps.deals.services.common import (
+    OperationRefused,
+    SubscriptionRefused,
+    TransitionRefused,
+    accounts_of,
+    lock_deal,
+    move,
+    next_number,
+    platform_account,
+    record,
+    stakeholders_of,
+    vehicle_account,
+)
+from apps.investors.models import Investor
+from apps.ledger.models import AccountPurpose, OperationKind
+from apps.ledger.services import Leg
+
+UNIT_SCALE = Decimal("1E-10")
+
+
+def units_for(amount_minor: int, unit_price_minor: int) -> Decimal:
+    """The units ``amount_minor`` buys at ``unit_price_minor``: exact to 10 decimals, rounded
+    down."""
+    return (Decimal(amount_minor) / Decimal(unit_price_minor)).quantize(
+        UNIT_SCALE, rounding="ROUND_DOWN"
+    )
+
+
+def _equalisation(
+    deal: Deal, accepted: list[Subscription], effective_date: date
+) -> tuple[dict[int, Money], dict[int, Money]]:
+    """Return what each new subscription pays and each earlier one receives, by investor id."""
+    currency = deal.currency
+    first = Closing.objects.filter(deal=deal, operation__state="executed").order_by("number")
+    first = first.first()
+    if first is None or not deal.equalisation_rate:
+        return {}, {}
+    paid = {
+        s.investor_id: accrued_interest(
+            principal=Money(s.accepted_minor, currency),
+            rate=deal.equalisation_rate,
+            start=first.effective_date,
+            end=effective_date,
+            day_count=DayCount.ACT_365,
+        )
+        for s in accepted
+    }
+    total = sum(money.amount_minor for money in paid.values())
+    earlier = list(
+        Subscription.objects.filter(
+            deal=deal, state=SubscriptionState.ACCEPTED, accepted_minor__gt=0
+        )
+        .order_by("pk")
+        .only("investor_id", "accepted_minor")
+    )
+    parts = allocate(total, [s.accepted_minor for s in earlier]) if total else []
+    received = {
+        s.investor_id: Money(part, currency) for s, part in zip(earlier, parts, strict=True) if part
+    }
+    return {pk: money for pk, money in paid.items() if money.amount_minor}, received
+
+
+@transaction.atomic
+def deal_close(
+    *,
+    deal: Deal,
+    by: User,
+    approved_by: User,
+    effective_date: date,
+    final: bool = True,
+) -> Closing:
+    """Close the deal's funded subscriptions in one operation: cash, fees and units.
+
+    Each investor pays the accepted amount (or, in a fund, commits it) plus the setup fee
+    (rounded once, half up) and any equalisation; the vehicle receives the amounts, the
+    platform's fee account the fees; the vehicle issues units at the unit price (exact to 10
+    decimals, rounded down). A subscription scaled back to nothing is rejected. Everything
+    commits or nothing does: an investor short of cash stops the closing, named.
+    """
+    deal = lock_deal(deal)
+    allowed = [DealState.CLOSING] if final else [DealState.OPEN, DealState.CLOSING]
+    if deal.state not in allowed:
+        what = "a final closing" if final else "a closing"
+        raise TransitionRefused(
+            f"{deal} is {deal.get_state_display().lower()}: {what} is not possible",
+            state=deal.state,
+        )
+    if deal.share_class is None:
+        raise OperationRefused(f"{deal} names no class of units to issue")
+    subscriptions = list(
+        Subscription.objects.select_for_update(of=("self",))
+        .filter(deal=deal, state=SubscriptionState.FUNDED, closing__isnull=True)
+        .select_related("investor")
+        .order_by("pk")
+    )
+    if not subscriptions:
+        raise SubscriptionRefused(f"{deal} has no funded subscription to close")
+    unscaled = [s for s in subscriptions if s.accepted_minor is None]
+    if unscaled:
+        raise SubscriptionRefused(
+            f"{len(unscaled)} funded subscription(s) have no accepted amount: scale back first"
+        )
+    accepted = [s for s in subscriptions if s.accepted_minor]
+    if not accepted:
+        raise SubscriptionRefused(f"every funded subscription to {deal} was scaled back to nothing")
+    currency = deal.currency
+    investors = [s.investor for s in accepted]
+    rate = Fraction(deal.setup_fee_rate)
+    fees = {s.pk: setup_fee(amount=Money(s.accepted_minor, currency), rate=rate) for s in accepted}
+    equalisation_paid, equalisation_received = _equalisation(deal, accepted, effective_date)
+    total = Money(sum(s.accepted_minor for s in accepted), currency)
+
+    earlier = Investor.objects.filter(pk__in=equalisation_received).exclude(
+        pk__in=[investor.pk for investor in investors]
+    )
+    cash = accounts_of(
+        [*investors, *earlier],
+        purpose=AccountPurpose.CASH,
+        currency=currency,
+        by=by,
+        allow_negative=False,
+    )
+    legs: list[Leg] = []
+    for s in accepted:
+        paid_now = fees[s.pk] + equalisation_paid.get(s.investor_id, Money.zero(currency))
+        if not deal.drawn_by_calls:
+            paid_now += Money(s.accepted_minor, currency)
+        if paid_now.amount_minor:
+            legs.append(Leg(cash[s.investor_id].pk, -paid_now))
+    for investor_id, money in equalisation_received.items():
+        legs.append(Leg(cash[investor_id].pk, money))
+    if deal.drawn_by_calls:
+        commitments = accounts_of(
+            investors,
+            purpose=AccountPurpose.COMMITMENT,
+            currency=currency,
+            by=by,
+            allow_negative=False,
+        )
+        legs.extend(
+            Leg(commitments[s.investor_id].pk, Money(s.accepted_minor, currency)) for s in accepted
+        )
+        vehicle = vehicle_account(
+            deal, purpose=AccountPurpose.COMMITMENT, by=by, allow_negative=True
+        )
+        legs.append(Leg(vehicle.pk, -total))
+    else:
+        vehicle = vehicle_account(deal, purpose=AccountPurpose.CASH, by=by, allow_negative=False)
+        legs.append(Leg(vehicle.pk, total))
+    total_fees = sum(fees.values(), Money.zero(currency))
+    if total_fees.amount_minor:
+        fees_account = platform_account(
+            purpose=AccountPurpose.FEE, currency=currency, name=f"Setup fees ({currency})", by=by
+        )
+        legs.append(Leg(fees_account.pk, total_fees))
+    stakeholders = stakeholders_of(deal, investors, by=by)
+
+    def issue_units(change: Change) -> None:
+        for subscription in accepted:
+            change.issue(
+                kind="stock",
+                stakeholder=stakeholders[subscription.investor_id],
+                share_class=deal.share_class,
+                quantity=units_for(subscription.accepted_minor, deal.unit_price_minor),
+                effective_date=effective_date,
+            )
+
+    number = next_number(Closing, deal)
+    operation = record(
+        deal,
+        kind=OperationKind.CLOSING,
+        legs=legs,
+        key=f"deal-{deal.pk}-closing-{number}",
+        description=f"Closing {number} of {deal}" + (" (final)" if final else ""),
+        on=effective_date,
+        by=by,
+        approved_by=approved_by,
+        build=issue_units,
+    )
+    with acting(user=approved_by, operation_id=operation.pk):
+        closing = Closing.objects.create(
+            deal=deal,
+            number=number,
+            operation=operation,
+            effective_date=effective_date,
+            final=final,
+            amount_minor=total.amount_minor,
+            equalisation_minor=sum(m.amount_minor for m in equalisation_paid.values()),
+        )
+        _settle(subscriptions, closing=closing, by=approved_by)
+        if final:
+            move(deal, "close", by=approved_by)
+    return closing
+
+
+def _settle(subscriptions: list[Subscription], *, closing: Closing, by: User) -> None:
+    """Accept what the closing took, reject what was scaled back to nothing; with history."""
+    for subscription in subscriptions:
+        if subscription.accepted_minor:
+            subscription.accept()
+            subscription.closing = closing
+        else:
+            subscription.reject()
+            subscription.reasons = ["scaled back to nothing: the deal was over-subscribed"]
+    Subscription.objects.bulk_update(
+        subscriptions, ["state", "closing", "reasons"], batch_size=1000
+    )
+    Subscription.history.bulk_history_create(
+        subscriptions,
+        update=True,
+        default_user=by,
+        custom_historical_attrs=history_stamp_custom_attrs(),
+    )

@@ -1,0 +1,236 @@
+"""Distributions: proceeds through the waterfall to the investors and the carry account.
+
+The deal's waterfall (European for the whole vehicle, or American deal by deal: for one deal's
+vehicle both read the same flows) splits the proceeds into tiers, each with its LP and GP part.
+Each tier's LP part is shared among the investors by the units of the deal's class they hold on
+the distribution date, with :func:`~apps.core.money.allocate`; the GP's part goes to the
+platform's carry account. The contributions are what the investors paid in (closings in an SPV,
+call payments in a fund); earlier distributions count as returned first. One operation moves
+the proceeds out of the vehicle's cash account, which must hold them.
+
+Interest on debt is distributed the same way, without a waterfall: each investor receives the
+interest on the principal their units represent, for the period, by the deal's day count.
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.core.history import acting
+from apps.core.money import COMPUTED_AMOUNT_ROUNDING, Money, allocate, round_fraction
+from apps.deals import waterfall
+from apps.deals.interest import DayCount, accrued_interest
+from apps.deals.models import (
+    Deal,
+    DealState,
+    Distribution,
+    DistributionKind,
+    DistributionLine,
+    WaterfallType,
+)
+from apps.deals.selectors import contributions, entitlements, prior_distributions
+from apps.deals.services.common import (
+    OperationRefused,
+    accounts_of,
+    check_currency,
+    lock_deal,
+    move,
+    next_number,
+    platform_account,
+    record,
+    vehicle_account,
+)
+from apps.investors.models import Investor
+from apps.ledger.models import AccountPurpose, OperationKind
+from apps.ledger.services import Leg
+
+
+def waterfall_tiers(deal: Deal, proceeds: Money, on: date) -> list[waterfall.Tier]:
+    """Return the tiers ``proceeds`` distributed ``on`` fall into, under the deal's terms."""
+    terms = {
+        "hurdle": deal.hurdle_rate,
+        "carry": deal.carry_rate,
+        "catch_up": deal.catch_up_rate,
+    }
+    paid_in, paid_out = contributions(deal), prior_distributions(deal)
+    if deal.waterfall_type == WaterfallType.AMERICAN:
+        flows = waterfall.DealFlows(paid_in, paid_out, proceeds)
+        return waterfall.american([flows], on, **terms)[0]
+    return waterfall.european(paid_in, paid_out, proceeds, on, **terms)
+
+
+def _holders(deal: Deal, on: date) -> dict[int, Decimal]:
+    units, others = entitlements(deal, on=on)
+    if others:
+        raise OperationRefused(
+            f"{', '.join(others)} hold units of {deal} but are not investors: "
+            "a distribution is paid to investors only",
+            holders=others,
+        )
+    if not units:
+        raise OperationRefused(f"nobody holds units of {deal} on {on}")
+    return units
+
+
+def _post(
+    deal: Deal,
+    *,
+    kind: str,
+    on: date,
+    lines: dict[int, int],
+    gp_minor: int,
+    tiers: list[dict],
+    by: User,
+    approved_by: User,
+    closes_deal: bool = False,
+) -> Distribution:
+    currency = deal.currency
+    proceeds = Money(sum(lines.values()) + gp_minor, currency)
+    investors = list(Investor.objects.filter(pk__in=lines).order_by("pk"))
+    cash = accounts_of(
+        investors, purpose=AccountPurpose.CASH, currency=currency, by=by, allow_negative=False
+    )
+    vehicle = vehicle_account(deal, purpose=AccountPurpose.CASH, by=by, allow_negative=False)
+    legs = [Leg(vehicle.pk, -proceeds)]
+    legs.extend(
+        Leg(cash[investor.pk].pk, Money(lines[investor.pk], currency))
+        for investor in investors
+        if lines[investor.pk]
+    )
+    if gp_minor:
+        carry = platform_account(
+            purpose=AccountPurpose.DISTRIBUTION,
+            currency=currency,
+            name=f"Carried interest ({currency})",
+            by=by,
+        )
+        legs.append(Leg(carry.pk, Money(gp_minor, currency)))
+    number = next_number(Distribution, deal)
+    label = DistributionKind(kind).label.lower()
+    operation = record(
+        deal,
+        kind=OperationKind.DISTRIBUTION,
+        legs=legs,
+        key=f"deal-{deal.pk}-distribution-{number}",
+        description=f"Distribution {number} of {deal}: {proceeds.format()} of {label}",
+        on=on,
+        by=by,
+        approved_by=approved_by,
+    )
+    with acting(user=approved_by, operation_id=operation.pk):
+        distribution = Distribution.objects.create(
+            deal=deal,
+            number=number,
+            operation=operation,
+            kind=kind,
+            distributed_on=on,
+            proceeds_minor=proceeds.amount_minor,
+            lp_minor=proceeds.amount_minor - gp_minor,
+            gp_minor=gp_minor,
+            tiers=tiers,
+            closes_deal=closes_deal,
+        )
+        DistributionLine.objects.bulk_create(
+            [
+                DistributionLine(distribution=distribution, investor_id=pk, amount_minor=amount)
+                for pk, amount in sorted(lines.items())
+            ],
+            batch_size=5000,
+        )
+        if closes_deal:
+            move(deal, "exit", by=approved_by)
+    return distribution
+
+
+@transaction.atomic
+def distribution_record(
+    *,
+    deal: Deal,
+    proceeds: Money,
+    on: date,
+    by: User,
+    approved_by: User,
+    kind: str = DistributionKind.EXIT,
+    closes_deal: bool = False,
+) -> Distribution:
+    """Distribute ``proceeds`` held by the vehicle through the waterfall, in one operation.
+
+    With ``closes_deal`` the deal is marked exited in the same transaction.
+    """
+    deal = lock_deal(deal)
+    check_currency(proceeds, deal, "a distribution")
+    if deal.state != DealState.CLOSED:
+        raise OperationRefused(
+            f"{deal} is {deal.get_state_display().lower()}: only a closed deal distributes"
+        )
+    if proceeds.amount_minor <= 0:
+        raise OperationRefused("a distribution is of a positive amount")
+    units = _holders(deal, on)
+    tiers = waterfall_tiers(deal, proceeds, on)
+    weights = list(units.values())
+    lines: dict[int, int] = defaultdict(int)
+    for tier in tiers:
+        if tier.lp.amount_minor:
+            for investor_id, part in zip(
+                units, allocate(tier.lp.amount_minor, weights), strict=True
+            ):
+                lines[investor_id] += part
+    _, gp = waterfall.totals(tiers)
+    return _post(
+        deal,
+        kind=kind,
+        on=on,
+        lines={pk: lines.get(pk, 0) for pk in units},
+        gp_minor=gp.amount_minor,
+        tiers=[
+            {"name": tier.name, "lp_minor": tier.lp.amount_minor, "gp_minor": tier.gp.amount_minor}
+            for tier in tiers
+        ],
+        by=by,
+        approved_by=approved_by,
+        closes_deal=closes_deal,
+    )
+
+
+@transaction.atomic
+def interest_distribute(
+    *, deal: Deal, start: date, end: date, by: User, approved_by: User
+) -> Distribution:
+    """Pay each holder of a debt deal the interest from ``start`` to ``end`` on the principal
+    their units represent (units x unit price, rounded once), at the deal's rate and day count."""
+    deal = lock_deal(deal)
+    if deal.interest_rate is None:
+        raise OperationRefused(f"{deal} bears no interest")
+    if deal.state != DealState.CLOSED:
+        raise OperationRefused(
+            f"{deal} is {deal.get_state_display().lower()}: only a closed deal pays interest"
+        )
+    if end <= start:
+        raise OperationRefused(f"an interest period ends after it starts, not on {end}")
+    units = _holders(deal, end)
+    lines = {}
+    for investor_id, held in units.items():
+        principal = round_fraction(Fraction(held) * deal.unit_price_minor, COMPUTED_AMOUNT_ROUNDING)
+        lines[investor_id] = accrued_interest(
+            principal=Money(principal, deal.currency),
+            rate=deal.interest_rate,
+            start=start,
+            end=end,
+            day_count=DayCount(deal.day_count),
+        ).amount_minor
+    if not any(lines.values()):
+        raise OperationRefused(f"no interest accrues on {deal} from {start} to {end}")
+    return _post(
+        deal,
+        kind=DistributionKind.INTEREST,
+        on=end,
+        lines=lines,
+        gp_minor=0,
+        tiers=[],
+        by=by,
+        approved_by=approved_by,
+    )

@@ -1,0 +1,169 @@
+"""Writes on deals and subscriptions.
+
+A subscription is checked against the deal (currency, tickets, the deal being open) when it is
+made, and against the investor's eligibility (KYC, sanctions, qualification for this ticket)
+when it is submitted; a refusal names every reason and writes nothing. Over-subscription is
+scaled back with :func:`~apps.core.money.allocate`, priority tier by tier, so the accepted
+amounts add up to the hard cap exactly.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+
+from apps.accounts.models import User
+from apps.compliance.selectors import eligibility
+from apps.core.history import acting
+from apps.core.money import Money, allocate
+from apps.deals.models import (
+    LIVE_SUBSCRIPTIONS,
+    Deal,
+    DealState,
+    Subscription,
+    SubscriptionState,
+)
+from apps.deals.services.common import SubscriptionRefused, money_text, move
+from apps.investors.models import Investor
+
+
+@transaction.atomic
+def deal_create(*, by: User, **fields: Any) -> Deal:
+    deal = Deal(created_by=by, **fields)
+    Money.zero(deal.currency)  # refuses a code that is not money
+    if deal.issuer_id and deal.issuer.currency != deal.currency:
+        raise ValidationError(
+            {"currency": f"the vehicle keeps its books in {deal.issuer.currency}"}
+        )
+    deal.full_clean(exclude=["state"])
+    with acting(user=by):
+        deal.save()
+    return deal
+
+
+@transaction.atomic
+def deal_open(*, deal: Deal, by: User) -> Deal:
+    return move(deal, "open", by=by)
+
+
+@transaction.atomic
+def deal_start_closing(*, deal: Deal, by: User) -> Deal:
+    return move(deal, "start_closing", by=by)
+
+
+@transaction.atomic
+def subscription_create(*, deal: Deal, investor: Investor, amount: Money, by: User) -> Subscription:
+    """Record an investor's subscription request, checked against the deal's terms."""
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    problems = []
+    if deal.state != DealState.OPEN:
+        problems.append(f"the deal is {deal.get_state_display().lower()}, not open")
+    if amount.currency != deal.currency:
+        problems.append(f"the deal is in {deal.currency}, not {amount.currency}")
+    elif amount.amount_minor < deal.min_ticket_minor:
+        minimum = money_text(deal.min_ticket_minor, deal.currency)
+        problems.append(f"{amount.format()} is below the minimum ticket of {minimum}")
+    elif deal.max_ticket_minor is not None and amount.amount_minor > deal.max_ticket_minor:
+        maximum = money_text(deal.max_ticket_minor, deal.currency)
+        problems.append(f"{amount.format()} is above the maximum ticket of {maximum}")
+    if problems:
+        raise SubscriptionRefused("; ".join(problems), reasons=problems)
+    subscription = Subscription(
+        deal=deal, investor=investor, amount_minor=amount.amount_minor, created_by=by
+    )
+    subscription.full_clean(exclude=["state"])
+    with acting(user=by):
+        subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def subscription_submit(*, subscription: Subscription, by: User) -> Subscription:
+    """Submit, and pass to eligible when the investor may invest this amount in this deal."""
+    amount = Money(subscription.amount_minor, subscription.deal.currency)
+    verdict = eligibility(subscription.investor, subscription.deal, amount)
+    if not verdict.eligible:
+        raise SubscriptionRefused(
+            f"{subscription.investor} may not subscribe: " + "; ".join(verdict.reasons),
+            reasons=verdict.reasons,
+        )
+    move(subscription, "submit", by=by)
+    return move(
+        subscription,
+        "mark_eligible",
+        by=by,
+        reason="; ".join(verdict.reasons),
+        reasons=verdict.reasons,
+    )
+
+
+@transaction.atomic
+def subscription_sign(*, subscription: Subscription, by: User) -> Subscription:
+    return move(subscription, "sign", by=by)
+
+
+@transaction.atomic
+def subscription_fund(*, subscription: Subscription, by: User) -> Subscription:
+    return move(subscription, "fund", by=by)
+
+
+@transaction.atomic
+def subscription_withdraw(*, subscription: Subscription, by: User, reason: str) -> Subscription:
+    if not reason.strip():
+        raise SubscriptionRefused("say why the subscription is withdrawn")
+    return move(subscription, "withdraw", by=by, reason=reason, reasons=[reason])
+
+
+def scaled_back(*, cap: int, asked: Sequence[tuple[int, int]]) -> list[int]:
+    """Fit ``(priority, amount)`` requests under ``cap``; return what each gets, in order.
+
+    Tiers are filled in priority order (lower first); the first tier that does not fit whole
+    shares what is left pro rata to the amounts asked, by largest remainder, and later tiers
+    get nothing. The parts add up to ``min(cap, total asked)`` exactly.
+    """
+    tiers: dict[int, list[int]] = defaultdict(list)
+    for position, (priority, _) in enumerate(asked):
+        tiers[priority].append(position)
+    parts = [0] * len(asked)
+    room = cap
+    for priority in sorted(tiers):
+        members = tiers[priority]
+        amounts = [asked[position][1] for position in members]
+        if sum(amounts) <= room:
+            shares = amounts
+        elif room:
+            shares = allocate(room, amounts)
+        else:
+            break
+        room -= sum(shares)
+        for position, share in zip(members, shares, strict=True):
+            parts[position] = share
+    return parts
+
+
+@transaction.atomic
+def subscriptions_scale_back(*, deal: Deal, by: User) -> dict[int, int]:
+    """Set each live subscription's accepted amount so that they fit under what the hard cap
+    leaves after earlier closings (:func:`scaled_back`); return the accepted amount of each
+    subscription by id."""
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    live = list(
+        Subscription.objects.select_for_update()
+        .filter(deal=deal, state__in=LIVE_SUBSCRIPTIONS)
+        .order_by("priority", "pk")
+    )
+    taken = Subscription.objects.filter(deal=deal, state=SubscriptionState.ACCEPTED).aggregate(
+        total=Sum("accepted_minor")
+    )["total"]
+    room = deal.hard_cap_minor - (taken or 0)
+    parts = scaled_back(cap=room, asked=[(s.priority, s.amount_minor) for s in live])
+    for subscription, part in zip(live, parts, strict=True):
+        subscription.accepted_minor = part
+    with acting(user=by):
+        Subscription.objects.bulk_update(live, ["accepted_minor"], batch_size=1000)
+        # bulk_update writes no history: record one row per subscription, in one write.
+        Subscription.history.bulk_history_create(live, update=True, default_user=by)
+    return {subscription.pk: subscription.accepted_minor for subscription in live}

@@ -1,0 +1,135 @@
+"""Secondary transfers: units sold by one investor to another, cash and units in one operation.
+
+The buyer must be eligible for the deal at the price paid (KYC, sanctions, qualification); the
+seller must hold the units. The seller's securities are consumed oldest first, as the cap table
+does for any transfer, and the buyer receives one new security.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.captable.models import Movement, MovementKind, Security, SecurityKind
+from apps.captable.quantities import grouped_sums, quantity_text
+from apps.captable.services import Change
+from apps.compliance.selectors import eligibility
+from apps.core.history import acting
+from apps.core.money import Money
+from apps.deals.models import Deal, DealState, SecondaryTransfer
+from apps.deals.services.common import (
+    OperationRefused,
+    accounts_of,
+    check_currency,
+    lock_deal,
+    next_number,
+    record,
+    stakeholders_of,
+)
+from apps.investors.models import Investor
+from apps.ledger.models import AccountPurpose, OperationKind
+from apps.ledger.services import Leg
+
+
+@transaction.atomic
+def secondary_transfer(
+    *,
+    deal: Deal,
+    seller: Investor,
+    buyer: Investor,
+    units: Decimal,
+    price: Money,
+    on: date,
+    by: User,
+    approved_by: User,
+) -> SecondaryTransfer:
+    """Move ``units`` of the deal's class from ``seller`` to ``buyer`` against ``price``."""
+    deal = lock_deal(deal)
+    check_currency(price, deal, "a price")
+    if deal.state != DealState.CLOSED:
+        raise OperationRefused(
+            f"{deal} is {deal.get_state_display().lower()}: its units change hands once closed"
+        )
+    if seller.pk == buyer.pk:
+        raise OperationRefused("the buyer and the seller are the same investor")
+    if not isinstance(units, Decimal) or units <= 0:
+        raise OperationRefused("a transfer is of a positive number of units, as a Decimal")
+    if price.amount_minor < 0:
+        raise OperationRefused("a price cannot be negative")
+    verdict = eligibility(buyer, deal, price)
+    if not verdict.eligible:
+        raise OperationRefused(
+            f"{buyer} may not buy into {deal}: " + "; ".join(verdict.reasons),
+            reasons=verdict.reasons,
+        )
+    holders = stakeholders_of(deal, [seller, buyer], by=by)
+    securities = list(
+        Security.objects.filter(
+            stakeholder=holders[seller.pk], share_class=deal.share_class, kind=SecurityKind.STOCK
+        ).order_by("issue_date", "pk")
+    )
+    held = grouped_sums(Movement.objects.filter(security__in=securities), ["security"])
+    securities = [s for s in securities if held.get((s.pk,), 0) > 0]
+    total = sum((held[(s.pk,)] for s in securities), Decimal(0))
+    if units > total:
+        raise OperationRefused(
+            f"{seller} holds {quantity_text(total)} units of {deal}: "
+            f"{quantity_text(units)} cannot be sold",
+            held=quantity_text(total),
+        )
+    cash = accounts_of(
+        [seller, buyer],
+        purpose=AccountPurpose.CASH,
+        currency=deal.currency,
+        by=by,
+        allow_negative=False,
+    )
+    legs = []
+    if price.amount_minor:
+        legs = [Leg(cash[buyer.pk].pk, -price), Leg(cash[seller.pk].pk, price)]
+
+    def build(change: Change) -> None:
+        left = units
+        for security in securities:
+            taken = min(left, held[(security.pk,)])
+            change.consume(
+                security=security, kind=MovementKind.TRANSFER, quantity=taken, effective_date=on
+            )
+            left -= taken
+            if not left:
+                break
+        received = change.open_security(
+            kind=SecurityKind.STOCK,
+            stakeholder=holders[buyer.pk],
+            issue_date=on,
+            share_class=deal.share_class,
+        )
+        change.move(
+            security=received, kind=MovementKind.TRANSFER, quantity=units, effective_date=on
+        )
+
+    number = next_number(SecondaryTransfer, deal)
+    operation = record(
+        deal,
+        kind=OperationKind.TRANSFER,
+        legs=legs,
+        key=f"deal-{deal.pk}-transfer-{number}",
+        description=f"{seller} sells {quantity_text(units)} units of {deal} to {buyer} "
+        f"for {price.format()}",
+        on=on,
+        by=by,
+        approved_by=approved_by,
+        build=build,
+    )
+    with acting(user=approved_by, operation_id=operation.pk):
+        return SecondaryTransfer.objects.create(
+            deal=deal,
+            number=number,
+            operation=operation,
+            seller=seller,
+            buyer=buyer,
+            units=units,
+            price_minor=price.amount_minor,
+            transferred_on=on,
+        )
