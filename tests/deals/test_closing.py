@@ -27,7 +27,7 @@ from apps.ledger.selectors import balance
 from apps.ledger.services import AccountSpec, account_bulk_open, account_open
 from apps.ledger.verification import ledger_verify_report
 from tests.captable.conftest import make_issuer
-from tests.deals.test_subscriptions import eur, investor
+from tests.deals.conftest import eur, investor
 from tests.factories import UserFactory
 from tests.ledger.conftest import post
 

@@ -6,7 +6,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apps.accounts.roles import Role
-from apps.compliance.services import assessment_record
 from apps.core.money import Money
 from apps.deals.models import Deal, DealState, Subscription, SubscriptionState
 from apps.deals.services import (
@@ -21,16 +20,11 @@ from apps.deals.services import (
     subscription_submit,
     subscriptions_scale_back,
 )
-from apps.investors.models import Investor, SanctionsStatus
-from apps.investors.services import investor_create, kyc_approve, kyc_submit
 from tests.captable.conftest import make_issuer
+from tests.deals.conftest import eur, investor
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def eur(major: int) -> Money:
-    return Money(major * 100, "EUR")
 
 
 @pytest.fixture
@@ -59,27 +53,6 @@ def deal(ops) -> Deal:
         by=ops,
     )
     return deal_open(deal=deal, by=ops)
-
-
-def investor(ops, officer, name: str, *, qualified: bool = True) -> Investor:
-    person = investor_create(
-        kind="person",
-        legal_name=name,
-        country_of_residence="FR",
-        tax_residence_country="FR",
-        by=ops,
-    )
-    kyc_submit(investor=person, by=ops)
-    kyc_approve(investor=person, by=officer, reason="checked")
-    Investor.objects.filter(pk=person.pk).update(sanctions_status=SanctionsStatus.CLEAR)
-    if qualified:
-        assessment_record(
-            investor=person,
-            regime="fr_min_ticket_100k",
-            answers={"professional_client": False},
-            by=None,
-        )
-    return Investor.objects.get(pk=person.pk)
 
 
 def test_a_deal_goes_from_draft_to_open_and_cannot_open_twice(deal, ops):

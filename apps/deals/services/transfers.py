@@ -51,18 +51,14 @@ def secondary_transfer(
         raise OperationRefused(
             f"{deal} is {deal.get_state_display().lower()}: its units change hands once closed"
         )
+    # Eligibility is judged on the investors as they stand now, not as the caller loaded them.
+    seller, buyer = Investor.objects.get(pk=seller.pk), Investor.objects.get(pk=buyer.pk)
     if seller.pk == buyer.pk:
         raise OperationRefused("the buyer and the seller are the same investor")
     if not isinstance(units, Decimal) or units <= 0:
         raise OperationRefused("a transfer is of a positive number of units, as a Decimal")
     if price.amount_minor < 0:
         raise OperationRefused("a price cannot be negative")
-    verdict = eligibility(buyer, deal, price)
-    if not verdict.eligible:
-        raise OperationRefused(
-            f"{buyer} may not buy into {deal}: " + "; ".join(verdict.reasons),
-            reasons=verdict.reasons,
-        )
     holders = stakeholders_of(deal, [seller, buyer], by=by)
     securities = list(
         Security.objects.filter(
@@ -77,6 +73,12 @@ def secondary_transfer(
             f"{seller} holds {quantity_text(total)} units of {deal}: "
             f"{quantity_text(units)} cannot be sold",
             held=quantity_text(total),
+        )
+    verdict = eligibility(buyer, deal, price)
+    if not verdict.eligible:
+        raise OperationRefused(
+            f"{buyer} may not buy into {deal}: " + "; ".join(verdict.reasons),
+            reasons=verdict.reasons,
         )
     cash = accounts_of(
         [seller, buyer],
