@@ -63,9 +63,7 @@ def test_more_units_than_held_is_refused_and_nothing_is_written(books, spv):
     buyer = books.investor(cash=eur(70_000), name="Buyer")
     before = Operation.objects.count(), Movement.objects.count()
 
-    with pytest.raises(
-        OperationRefused, match="holds 100000 units of Atlas: 100001 cannot"
-    ):
+    with pytest.raises(OperationRefused, match="holds 100000 units of Atlas: 100001 cannot"):
         _sell(books, spv, seller, buyer, Decimal(100_001), eur(100_000))
 
     assert (Operation.objects.count(), Movement.objects.count()) == before
