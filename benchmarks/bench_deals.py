@@ -16,7 +16,7 @@ import os
 import random
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -40,7 +40,7 @@ from apps.deals.services import (
     distribution_record,
 )
 from apps.investors.models import Investor
-from apps.ledger.models import Account, AccountPurpose, Operation
+from apps.ledger.models import Account, AccountPurpose
 from apps.ledger.services import (
     AccountSpec,
     Leg,
@@ -66,6 +66,7 @@ TERMS = {
     "hurdle_rate": Decimal("0.08"),
     "catch_up_rate": Decimal("1"),
 }
+QUERY_LOG_LIMIT = 1_000_000  # room for every query of one timed call
 # The PL/pgSQL functions PostgreSQL runs on these tables (deferred constraint triggers).
 TRIGGERS = ("ledger_entry_check_operation", "captable_movement_check_operation")
 
@@ -255,10 +256,18 @@ def _trigger_totals() -> dict[str, tuple[int, float]] | None:
 
 def _timed(call) -> tuple[object, Call]:
     before = _trigger_totals()
-    with CaptureQueriesContext(connection) as captured:
-        started = time.perf_counter()
-        result = call()
-        elapsed = time.perf_counter() - started
+    # With DEBUG on (the default here) every query of the run is logged, in a log that keeps the
+    # last 9,000 only: give the timed call an empty one that can hold all of its queries.
+    saved_log = connection.queries_log
+    connection.queries_log = deque(maxlen=QUERY_LOG_LIMIT)
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            result = call()
+            elapsed = time.perf_counter() - started
+        queries = list(captured.captured_queries)
+    finally:
+        connection.queries_log = saved_log
     after = _trigger_totals()
     triggers = {}
     if before is not None and after is not None:
@@ -266,7 +275,7 @@ def _timed(call) -> tuple[object, Call]:
             name: (after[name][0] - before[name][0], after[name][1] - before[name][1])
             for name in TRIGGERS
         }
-    return result, Call(elapsed, list(captured.captured_queries), triggers)
+    return result, Call(elapsed, queries, triggers)
 
 
 def _shape(sql: str) -> str:
@@ -290,28 +299,38 @@ def _report(what: str, small: Call, large: Call, small_size: int, large_size: in
         if counts[0][shape] != counts[1][shape]
     ]
     if grown:
-        print(f"    differing (batches): {'; '.join(grown)}")
+        print(f"    differing: {'; '.join(grown)}")
+    for shape, count in sorted(counts[1].items()):
+        if count >= large_size // 2:  # one statement (or more) per investor
+            sample = next(q["sql"] for q in large.queries if _shape(q["sql"]) == shape)
+            print(f"    per investor: {count:,} x {' '.join(sample.split())[:110]}")
     outside = large.seconds - large.query_seconds
     print(
-        f"    at N={large_size:,}: {large.seconds:.2f} s in all, {large.query_seconds:.2f} s in "
-        f"its {len(large.queries)} queries, {outside:.2f} s outside them (Python and COMMIT)"
+        f"    time: {small.seconds:.2f} s at N={small_size:,}; {large.seconds:.2f} s at "
+        f"N={large_size:,}, of which {large.query_seconds:.2f} s in its queries (COMMIT "
+        f"included) and {outside:.2f} s in Python"
     )
-    for name, (calls, seconds) in large.trigger_seconds.items():
+    for name in TRIGGERS:
+        calls, seconds = large.trigger_seconds.get(name, (0, 0.0))
         if calls:
-            print(f"      of which at COMMIT: trigger {name}, {calls:,} calls, {seconds:.2f} s")
-    slowest = sorted(large.queries, key=lambda q: float(q["time"]), reverse=True)[:4]
-    for query in slowest:
+            small_calls, small_seconds = small.trigger_seconds.get(name, (0, 0.0))
+            print(
+                f"    deferred trigger {name} at COMMIT: {calls:,} calls, {seconds:.2f} s "
+                f"(at N={small_size:,}: {small_calls:,} calls, {small_seconds:.2f} s)"
+            )
+    print(f"    slowest queries at N={large_size:,}:")
+    for query in sorted(large.queries, key=lambda q: float(q["time"]), reverse=True)[:4]:
         sql = " ".join(query["sql"].split())
-        print(f"      {float(query['time']):>7.3f} s  {sql[:110]}")
+        print(f"      {float(query['time']):>7.3f} s  {sql[:100]}")
 
 
 def _dump(table: str, where: str) -> bytes:
     """The rows of ``table`` matching ``where``, in COPY's text format."""
     data = bytearray()
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY (SELECT * FROM {table} WHERE {where}) TO STDOUT") as copy:
-            for block in copy:
-                data += block
+    sql = f"COPY (SELECT * FROM {table} WHERE {where}) TO STDOUT"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for block in copy:
+            data += block
     return bytes(data)
 
 
@@ -395,7 +414,8 @@ def run() -> list[Measure]:
     for size in sizes:
         started = time.perf_counter()
         worlds[size] = _build(rng, size, maker, checker)
-        print(f"  built a deal of {size:,} funded subscriptions in {time.perf_counter() - started:.1f} s")
+        built = time.perf_counter() - started
+        print(f"  built a deal of {size:,} funded subscriptions in {built:.1f} s")
     for size in sizes:
         world = worlds[size]
         closings[size] = _timed(
@@ -408,7 +428,11 @@ def run() -> list[Measure]:
         proceeds = _deposit_proceeds(world, maker, checker)
         distributions[size] = _timed(
             lambda world=world, proceeds=proceeds: distribution_record(
-                deal=world.deal, proceeds=proceeds, on=DISTRIBUTION_DAY, by=maker, approved_by=checker
+                deal=world.deal,
+                proceeds=proceeds,
+                on=DISTRIBUTION_DAY,
+                by=maker,
+                approved_by=checker,
             )
         )
 

@@ -276,6 +276,8 @@ def test_the_notice_list_filters_by_deal_default_and_investor(world, finance_cli
     assert _rows(finance_client.get(url, {"call__deal__id__exact": other.pk})) == []
     assert _rows(finance_client.get(url, {"defaulted": "yes"})) == [late_notices[1]]
     assert len(_rows(finance_client.get(url, {"defaulted": "no"}))) == 3
+    by_paid = _rows(finance_client.get(url, {"o": "-5"}))  # "paid", after the checkbox
+    assert by_paid[0] == late_notices[0] and by_paid[0].paid_minor == late_notices[0].amount_minor
     name = late_notices[1].investor.legal_name
     found = _rows(finance_client.get(url, {"q": name}))
     assert {n.investor.legal_name for n in found} == {name} and len(found) == 2
