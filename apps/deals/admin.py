@@ -1,7 +1,7 @@
 from operator import attrgetter
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,6 +20,7 @@ from apps.deals.models import (
     SecondaryTransfer,
     Subscription,
 )
+from apps.deals.selectors import notices_with_paid
 from apps.deals.services import (
     capital_calls_flag_defaults,
     deal_open,
@@ -140,31 +141,14 @@ def _money_column(field: str, description: str, currency: str):
     return column
 
 
-def _with_paid(notices: QuerySet) -> QuerySet:
-    """Annotate each notice with what executed payments paid on it (``paid_minor``), as
-    :func:`apps.deals.selectors.open_notices` does, in the same query."""
-    return notices.annotate(
-        paid_minor=Sum(
-            "payments__amount_minor",
-            filter=Q(payments__operation__state=EXECUTED),
-            default=0,
-        )
-    )
-
-
 class NoticeAmountsMixin:
-    """The amount, paid and outstanding columns of notices annotated by :func:`_with_paid`."""
+    """The amount, paid and outstanding columns of notices annotated by
+    :func:`~apps.deals.selectors.notices_with_paid`."""
 
     amount = _money_column("amount_minor", "amount", "call.deal.currency")
     paid = _money_column("paid_minor", "paid", "call.deal.currency")
 
-    @admin.display(description="outstanding")
-    def outstanding(self, notice: CapitalCallNotice) -> str:
-        # notice_outstanding(notice), read from the annotation instead of one query per row.
-        currency = notice.call.deal.currency
-        if notice.call.operation.state != EXECUTED:
-            return Money.zero(currency).format()
-        return Money(notice.amount_minor - notice.paid_minor, currency).format()
+    outstanding = _money_column("outstanding_minor", "outstanding", "call.deal.currency")
 
 
 class FlagDefaultsMixin:
@@ -244,7 +228,7 @@ class CapitalCallNoticeInline(NoticeAmountsMixin, ReadOnlyAdminMixin, admin.Tabu
     show_change_link = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return _with_paid(super().get_queryset(request)).select_related(
+        return notices_with_paid(super().get_queryset(request)).select_related(
             "investor", "call__deal", "call__operation"
         )
 
@@ -309,7 +293,7 @@ class CapitalCallNoticeAdmin(
     actions = ["flag_defaults"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return _with_paid(super().get_queryset(request))
+        return notices_with_paid(super().get_queryset(request))
 
     @admin.display(description="deal", ordering="call__deal__name")
     def deal(self, notice: CapitalCallNotice) -> Deal:

@@ -7,7 +7,7 @@ distribution is as if it had never been.
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 
 from apps.captable.models import Movement, SecurityKind, Stakeholder
 from apps.captable.quantities import grouped_sums
@@ -52,13 +52,8 @@ def uncalled_commitments(deal: Deal) -> dict[int, int]:
 
 def notice_outstanding(notice: CapitalCallNotice) -> Money:
     """Return what is still owed on ``notice`` (nothing once its call is reversed)."""
-    currency = notice.call.deal.currency
-    if notice.call.operation.state != EXECUTED:
-        return Money.zero(currency)
-    paid = notice.payments.filter(operation__state=EXECUTED).aggregate(
-        total=Sum("amount_minor", default=0)
-    )["total"]
-    return Money(notice.amount_minor - paid, currency)
+    owed = notices_with_paid(CapitalCallNotice.objects.filter(pk=notice.pk))
+    return Money(owed.values_list("outstanding_minor", flat=True).get(), notice.call.deal.currency)
 
 
 def contributions(deal: Deal) -> list[Flow]:
@@ -122,16 +117,21 @@ def entitlements(deal: Deal, *, on: date) -> tuple[dict[int, Decimal], list[str]
     return dict(sorted(by_investor.items())), sorted(others)
 
 
-def open_notices(deal: Deal):
-    """The notices of the deal's live calls, with what was paid on each (``paid_minor``)."""
-    return (
-        CapitalCallNotice.objects.filter(call__deal=deal, call__operation__state=EXECUTED)
-        .annotate(
-            paid_minor=Sum(
-                "payments__amount_minor",
-                filter=Q(payments__operation__state=EXECUTED),
-                default=0,
-            )
-        )
-        .order_by("call__number", "pk")
+def notices_with_paid(notices: QuerySet[CapitalCallNotice]) -> QuerySet[CapitalCallNotice]:
+    """Annotate ``notices`` with what was paid on each (``paid_minor``) and what is still owed
+    (``outstanding_minor``: nothing once the call is reversed), in the same query."""
+    paid = Sum("payments__amount_minor", filter=Q(payments__operation__state=EXECUTED), default=0)
+    return notices.annotate(
+        paid_minor=paid,
+        outstanding_minor=Case(
+            When(call__operation__state=EXECUTED, then=F("amount_minor") - paid),
+            default=Value(0),
+        ),
     )
+
+
+def open_notices(deal: Deal) -> QuerySet[CapitalCallNotice]:
+    """The notices of the deal's live calls, annotated by :func:`notices_with_paid`."""
+    return notices_with_paid(
+        CapitalCallNotice.objects.filter(call__deal=deal, call__operation__state=EXECUTED)
+    ).order_by("call__number", "pk")
