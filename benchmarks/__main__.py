@@ -22,7 +22,7 @@ def main() -> int:
     # A database of its own, so that a benchmark and the test suite can run side by side.
     if connection.vendor == "postgresql":
         connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
-    setup_test_environment()
+    setup_test_environment(debug=False)  # no query log: it would weigh on every timing
     databases = setup_databases(verbosity=0, interactive=False)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     try:

@@ -256,8 +256,8 @@ def _trigger_totals() -> dict[str, tuple[int, float]] | None:
 
 def _timed(call) -> tuple[object, Call]:
     before = _trigger_totals()
-    # With DEBUG on (the default here) every query of the run is logged, in a log that keeps the
-    # last 9,000 only: give the timed call an empty one that can hold all of its queries.
+    # The captured queries are read from the connection's log, which keeps the last 9,000 only:
+    # give the timed call an empty one that can hold all of its queries.
     saved_log = connection.queries_log
     connection.queries_log = deque(maxlen=QUERY_LOG_LIMIT)
     try:

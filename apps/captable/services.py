@@ -518,7 +518,10 @@ def stakeholders_bulk_create(
             raise ValidationError(f"{where}: another stakeholder of {issuer} has this id")
         seen.add(stakeholder.ocf_id)
         try:
-            stakeholder.full_clean(validate_unique=False, validate_constraints=False)
+            # The issuer is the one given (and locked by the caller): not looked up per row.
+            stakeholder.full_clean(
+                exclude=["issuer"], validate_unique=False, validate_constraints=False
+            )
         except ValidationError as error:
             raise ValidationError(f"{where}: {'; '.join(error.messages)}") from error
     return bulk_create_with_history(

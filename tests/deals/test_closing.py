@@ -131,3 +131,44 @@ def test_a_closing_with_an_investor_short_of_cash_writes_nothing(people):
     assert deal.state == DealState.CLOSING
     assert (Operation.objects.count(), Entry.objects.count()) == before
     assert cap_table(deal.issuer).rows == []
+
+
+def _queries(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured.captured_queries)
+
+
+def test_a_closing_and_a_distribution_issue_as_many_queries_for_3_investors_as_for_12(books):
+    from apps.deals.services import distribution_record
+    from tests.deals.conftest import eur as euros
+
+    counts = []
+    for size in (2, 3, 12):  # the first opens the platform's fee and carry accounts
+        deal = books.deal(f"Deal of {size}", setup_fee_rate=Decimal("0.01"))
+        for _ in range(size):
+            books.subscribe(deal, euros(100_000))
+        subscriptions_scale_back(deal=deal, by=books.ops)
+        deal_start_closing(deal=deal, by=books.ops)
+        closing = _queries(
+            lambda deal=deal: deal_close(
+                deal=deal, by=books.ops, approved_by=books.finance, effective_date=CLOSING_DAY
+            )
+        )
+        books.deposit(deal.issuer, euros(1_000))
+        deal.refresh_from_db()
+        distribution = _queries(
+            lambda deal=deal, size=size: distribution_record(
+                deal=deal,
+                proceeds=euros(100_000 * size + 1_000),
+                on=date(2027, 1, 1),
+                by=books.ops,
+                approved_by=books.finance,
+            )
+        )
+        counts.append((closing, distribution))
+
+    assert counts[1] == counts[2]

@@ -139,6 +139,26 @@ def test_postgresql_refuses_a_raw_unbalanced_insert_at_commit(maker, checker, ba
 
 @requires_postgresql
 @pytest.mark.django_db(transaction=True)
+def test_postgresql_checks_again_entries_added_after_an_operation_was_checked(
+    maker, checker, bank, cash
+):
+    executed = post([(bank, eur(-100)), (cash, eur(100))], maker=maker, checker=checker)
+    insert = (
+        "INSERT INTO ledger_entry (operation_id, account_id, amount_minor, currency, "
+        "operation_sequence, effective_at) VALUES (%s, %s, %s, 'EUR', %s, now())"
+    )
+
+    with pytest.raises(IntegrityError, match="unbalanced"), transaction.atomic():
+        for account, amount in [(bank, -7), (cash, 7)]:
+            _raw(insert, [executed.pk, account.pk, amount, executed.sequence])
+        _raw("SET CONSTRAINTS ALL IMMEDIATE")  # checked here: balanced
+        _raw(insert, [executed.pk, cash.pk, 1, executed.sequence])
+
+    assert Entry.objects.filter(operation=executed).count() == 2
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
 def test_postgresql_accepts_a_raw_balanced_insert_only_on_an_executed_operation(
     maker, checker, bank, cash
 ):

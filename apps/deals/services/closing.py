@@ -42,6 +42,7 @@ from apps.ledger.models import AccountPurpose, OperationKind
 from apps.ledger.services import Leg
 
 UNIT_SCALE = Decimal("1E-10")
+SCALED_TO_NOTHING = "scaled back to nothing: the deal was over-subscribed"
 
 
 def units_for(amount_minor: int, unit_price_minor: int) -> Decimal:
@@ -221,15 +222,22 @@ def deal_close(
 
 def _settle(subscriptions: list[Subscription], *, closing: Closing, by: User) -> None:
     """Accept what the closing took, reject what was scaled back to nothing; with history."""
+    accepted, rejected = [], []
     for subscription in subscriptions:
         if subscription.accepted_minor:
             subscription.accept()
             subscription.closing = closing
+            accepted.append(subscription.pk)
         else:
             subscription.reject()
-            subscription.reasons = ["scaled back to nothing: the deal was over-subscribed"]
-    Subscription.objects.bulk_update(
-        subscriptions, ["state", "closing", "reasons"], batch_size=1000
+            subscription.reasons = [SCALED_TO_NOTHING]
+            rejected.append(subscription.pk)
+    # Two statements whatever the number of subscriptions; the transitions above were checked.
+    Subscription.objects.filter(pk__in=accepted).update(
+        state=SubscriptionState.ACCEPTED, closing=closing
+    )
+    Subscription.objects.filter(pk__in=rejected).update(
+        state=SubscriptionState.REJECTED, reasons=[SCALED_TO_NOTHING]
     )
     Subscription.history.bulk_history_create(
         subscriptions,
