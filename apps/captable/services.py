@@ -47,7 +47,7 @@ from apps.captable.models import (
 from apps.captable.quantities import exact_sum, quantity_text
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.services import model_update
-from apps.ledger.exceptions import IdempotencyConflict
+from apps.ledger.exceptions import IdempotencyConflict, ProposalOutdated
 from apps.ledger.models import Operation, OperationKind, OperationState
 from apps.ledger.services import (
     Leg,
@@ -372,6 +372,7 @@ def captable_change_record(
     kind: str = OperationKind.HOLDING_CHANGE,
     legs: Sequence[Leg] = (),
     effective_at: datetime | None = None,
+    proposed: Operation | None = None,
 ) -> ResultT:
     """Record one change of ``issuer``'s holdings, made by ``by`` and approved by ``approved_by``.
 
@@ -380,22 +381,29 @@ def captable_change_record(
     in the same transaction, so they carry its sequence number; ``legs`` are the money it moves
     with them (a closing's cash and fees), posted by the same operation, effective at
     ``effective_at`` (by default when it executes).
+
+    With ``proposed``, an operation ``by`` submitted earlier with these very legs is approved
+    and executed instead of a new one; if the legs worked out now differ from the proposed ones
+    (the books moved on since), nothing is written and :class:`ProposalOutdated` says so.
     """
     locked = Issuer.objects.select_for_update().get(pk=issuer.pk)
-    operation = operation_create(
-        kind=kind,
-        legs=list(legs),
-        idempotency_key=idempotency_key or f"captable-{uuid.uuid4()}",
-        description=description,
-        effective_at=effective_at,
-        by=by,
-    )
-    if operation.state != OperationState.DRAFT:
-        raise IdempotencyConflict(
-            f"this change was already recorded as operation {operation.pk}",
-            operation=operation.pk,
+    if proposed is not None:
+        operation = _proposed_operation(proposed, kind=kind, legs=legs, by=by)
+    else:
+        operation = operation_create(
+            kind=kind,
+            legs=list(legs),
+            idempotency_key=idempotency_key or f"captable-{uuid.uuid4()}",
+            description=description,
+            effective_at=effective_at,
+            by=by,
         )
-    operation_submit(operation=operation, by=by)
+        if operation.state != OperationState.DRAFT:
+            raise IdempotencyConflict(
+                f"this change was already recorded as operation {operation.pk}",
+                operation=operation.pk,
+            )
+        operation_submit(operation=operation, by=by)
     operation_approve(operation=operation, by=approved_by)
     operation = operation_execute(operation=operation, by=approved_by)
     change = Change(locked, operation)
@@ -403,6 +411,24 @@ def captable_change_record(
     with acting(user=approved_by, operation_id=operation.pk):
         change.write()
     return result
+
+
+def _proposed_operation(
+    proposed: Operation, *, kind: str, legs: Sequence[Leg], by: User
+) -> Operation:
+    operation = Operation.objects.select_for_update().get(pk=proposed.pk)
+    if operation.state != OperationState.SUBMITTED or operation.created_by_id != by.pk:
+        raise ProposalOutdated(
+            f"operation {operation.pk} is {operation.state}: it is no longer a proposal",
+            operation=operation.pk,
+        )
+    if operation.kind != kind or operation.legs != [leg.as_json() for leg in legs]:
+        raise ProposalOutdated(
+            f"operation {operation.pk} would now move other amounts than were proposed: "
+            "cancel it and propose again",
+            operation=operation.pk,
+        )
+    return operation
 
 
 def movements_reverse(*, original: Operation, reversal: Operation) -> list[Movement]:

@@ -469,3 +469,36 @@ class SecondaryTransfer(DealOperation):
                 name="deals_transfer_positive",
             ),
         ]
+
+
+class ProposalAction(models.TextChoices):
+    CLOSING = "closing", "Closing"
+    CAPITAL_CALL = "capital_call", "Capital call"
+    CALL_PAYMENT = "call_payment", "Capital call payment"
+    DISTRIBUTION = "distribution", "Distribution"
+    INTEREST = "interest", "Interest payment"
+    MANAGEMENT_FEE = "management_fee", "Management fee"
+    SECONDARY_TRANSFER = "secondary_transfer", "Secondary transfer"
+
+
+class Proposal(models.Model):
+    """A deal operation proposed by one person, waiting for another to approve and execute it.
+
+    Its ledger operation is submitted with the legs worked out when it was proposed; executing
+    it works them out again and refuses if they changed. Its state is the operation's.
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="proposals")
+    action = models.CharField(max_length=20, choices=ProposalAction.choices)
+    params = models.JSONField(help_text="What the operation was proposed with.")
+    operation = models.OneToOneField("ledger.Operation", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} of {self.deal} proposed by {self.created_by}"

@@ -37,3 +37,9 @@ class InsufficientBalance(DomainError):
 
 class IdempotencyConflict(DomainError):
     code = "operation_idempotency_conflict"
+
+
+class ProposalOutdated(DomainError):
+    """What a proposed operation would post now differs from what was proposed and approved."""
+
+    code = "operation_proposal_outdated"

@@ -14,6 +14,11 @@ from apps.deals.services.distributions import (
     interest_distribute,
     waterfall_tiers,
 )
+from apps.deals.services.proposals import (
+    deal_operation_propose,
+    deal_proposal_cancel,
+    deal_proposal_execute,
+)
 from apps.deals.services.reversals import deal_operation_reverse
 from apps.deals.services.subscriptions import (
     deal_create,
@@ -39,7 +44,10 @@ __all__ = [
     "deal_close",
     "deal_create",
     "deal_open",
+    "deal_operation_propose",
     "deal_operation_reverse",
+    "deal_proposal_cancel",
+    "deal_proposal_execute",
     "deal_start_closing",
     "distribution_record",
     "fee_bases",

@@ -33,14 +33,15 @@ from apps.deals.models import (
 from apps.deals.selectors import notice_outstanding, uncalled_commitments
 from apps.deals.services.common import (
     OperationRefused,
+    Plan,
     accounts_of,
+    carry_out,
     check_currency,
     lock_deal,
     next_number,
-    record,
     vehicle_account,
 )
-from apps.ledger.models import AccountPurpose, OperationKind, OperationState
+from apps.ledger.models import AccountPurpose, Operation, OperationKind, OperationState
 from apps.ledger.services import Leg
 
 
@@ -55,7 +56,17 @@ def capital_call_issue(
     approved_by: User,
     purpose: str = "",
 ) -> CapitalCall:
-    """Call ``amount`` from the fund's uncalled commitments, with one notice per investor."""
+    """Call ``amount`` from the fund's uncalled commitments (:func:`plan_capital_call`)."""
+    plan = plan_capital_call(
+        deal=deal, amount=amount, call_date=call_date, due_date=due_date, purpose=purpose, by=by
+    )
+    return carry_out(plan, by=by, approved_by=approved_by)
+
+
+def plan_capital_call(
+    *, deal: Deal, amount: Money, call_date: date, due_date: date, by: User, purpose: str = ""
+) -> Plan:
+    """Work out a call of ``amount`` from the uncalled commitments, one notice per investor."""
     deal = lock_deal(deal)
     check_currency(amount, deal, "a call")
     if not deal.drawn_by_calls:
@@ -94,20 +105,11 @@ def capital_call_issue(
         legs.append(Leg(commitment[subscription.investor_id].pk, Money(-part, currency)))
         legs.append(Leg(owed[subscription.investor_id].pk, Money(part, currency)))
     number = next_number(CapitalCall, deal)
-    operation = record(
-        deal,
-        kind=OperationKind.CAPITAL_CALL,
-        legs=legs,
-        key=f"deal-{deal.pk}-call-{number}",
-        description=f"Capital call {number} of {deal}: {amount.format()} due {due_date}",
-        on=call_date,
-        by=by,
-        approved_by=approved_by,
-    )
-    with acting(user=approved_by, operation_id=operation.pk):
+
+    def settle(operation: Operation, approver: User) -> CapitalCall:
         call = CapitalCall.objects.create(
             deal=deal,
-            number=number,
+            number=next_number(CapitalCall, deal),
             operation=operation,
             amount_minor=amount.amount_minor,
             call_date=call_date,
@@ -121,8 +123,18 @@ def capital_call_issue(
             for s, part in called
         ]
         CapitalCallNotice.objects.bulk_create(notices, batch_size=2000)
-        CapitalCallNotice.history.bulk_history_create(notices, default_user=approved_by)
-    return call
+        CapitalCallNotice.history.bulk_history_create(notices, default_user=approver)
+        return call
+
+    return Plan(
+        deal=deal,
+        kind=OperationKind.CAPITAL_CALL,
+        legs=legs,
+        key=f"deal-{deal.pk}-call-{number}",
+        description=f"Capital call {number} of {deal}: {amount.format()} due {due_date}",
+        on=call_date,
+        settle=settle,
+    )
 
 
 @transaction.atomic
@@ -130,12 +142,24 @@ def capital_call_payment_record(
     *, notice: CapitalCallNotice, amount: Money, paid_on: date, by: User, approved_by: User
 ) -> CapitalCallPayment:
     """Record a payment (in full or in part) of what an investor owes on a call."""
+    plan = plan_call_payment(
+        deal=notice.call.deal, notice=notice, amount=amount, paid_on=paid_on, by=by
+    )
+    return carry_out(plan, by=by, approved_by=approved_by)
+
+
+def plan_call_payment(
+    *, deal: Deal, notice: CapitalCallNotice, amount: Money, paid_on: date, by: User
+) -> Plan:
+    """Work out a payment on ``notice``: cash to the vehicle, the called amount settled."""
     notice = (
         CapitalCallNotice.objects.select_for_update(of=("self",))
         .select_related("call__deal__issuer", "call__operation", "investor")
         .get(pk=notice.pk)
     )
-    deal = lock_deal(notice.call.deal)
+    if notice.call.deal_id != deal.pk:
+        raise OperationRefused(f"{notice} is not a notice of {deal}")
+    deal = lock_deal(deal)
     check_currency(amount, deal, "a payment")
     if notice.call.operation.state != OperationState.EXECUTED:
         raise OperationRefused(f"{notice.call} was reversed: nothing is owed on it")
@@ -160,33 +184,32 @@ def capital_call_payment_record(
         by=by,
         allow_negative=False,
     )[investor.pk]
+    vehicle_cash = vehicle_account(deal, purpose=AccountPurpose.CASH, by=by, allow_negative=False)
+    vehicle_commitments = vehicle_account(
+        deal, purpose=AccountPurpose.COMMITMENT, by=by, allow_negative=True
+    )
     legs = [
         Leg(cash.pk, -amount),
-        Leg(
-            vehicle_account(deal, purpose=AccountPurpose.CASH, by=by, allow_negative=False).pk,
-            amount,
-        ),
+        Leg(vehicle_cash.pk, amount),
         Leg(owed.pk, -amount),
-        Leg(
-            vehicle_account(deal, purpose=AccountPurpose.COMMITMENT, by=by, allow_negative=True).pk,
-            amount,
-        ),
+        Leg(vehicle_commitments.pk, amount),
     ]
+
+    def settle(operation: Operation, approver: User) -> CapitalCallPayment:
+        return CapitalCallPayment.objects.create(
+            notice=notice, operation=operation, amount_minor=amount.amount_minor, paid_on=paid_on
+        )
+
     number = notice.payments.count() + 1
-    operation = record(
-        deal,
+    return Plan(
+        deal=deal,
         kind=OperationKind.CAPITAL_CALL,
         legs=legs,
         key=f"deal-{deal.pk}-notice-{notice.pk}-payment-{number}",
         description=f"Payment by {investor} on {notice.call}",
         on=paid_on,
-        by=by,
-        approved_by=approved_by,
+        settle=settle,
     )
-    with acting(user=approved_by, operation_id=operation.pk):
-        return CapitalCallPayment.objects.create(
-            notice=notice, operation=operation, amount_minor=amount.amount_minor, paid_on=paid_on
-        )
 
 
 @transaction.atomic

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import Q, Sum
 
 from apps.accounts.models import User
-from apps.core.history import acting
 from apps.core.money import Money
 from apps.deals.fees import management_fee
 from apps.deals.models import (
@@ -26,14 +25,15 @@ from apps.deals.models import (
 )
 from apps.deals.services.common import (
     OperationRefused,
+    Plan,
     accounts_of,
+    carry_out,
     lock_deal,
     next_number,
     platform_account,
-    record,
 )
 from apps.investors.models import Investor
-from apps.ledger.models import AccountPurpose, OperationKind, OperationState
+from apps.ledger.models import AccountPurpose, Operation, OperationKind, OperationState
 from apps.ledger.services import Leg
 
 
@@ -64,6 +64,12 @@ def management_fee_charge(
     *, deal: Deal, period_start: date, period_end: date, by: User, approved_by: User
 ) -> FeeCharge:
     """Charge the management fee for ``period_start`` to ``period_end`` in one operation."""
+    plan = plan_management_fee(deal=deal, period_start=period_start, period_end=period_end, by=by)
+    return carry_out(plan, by=by, approved_by=approved_by)
+
+
+def plan_management_fee(*, deal: Deal, period_start: date, period_end: date, by: User) -> Plan:
+    """Work out each investor's management fee for the period."""
     deal = lock_deal(deal)
     if period_end <= period_start:
         raise OperationRefused(f"a fee period ends after it starts, not on {period_end}")
@@ -103,22 +109,23 @@ def management_fee_charge(
     legs = [Leg(cash[investor.pk].pk, -fees[investor.pk]) for investor in investors]
     legs.append(Leg(income.pk, total))
     number = next_number(FeeCharge, deal)
-    operation = record(
-        deal,
-        kind=OperationKind.FEE,
-        legs=legs,
-        key=f"deal-{deal.pk}-management-fee-{number}",
-        description=f"Management fee of {deal}, {period_start} to {period_end}",
-        on=period_end,
-        by=by,
-        approved_by=approved_by,
-    )
-    with acting(user=approved_by, operation_id=operation.pk):
+
+    def settle(operation: Operation, approver: User) -> FeeCharge:
         return FeeCharge.objects.create(
             deal=deal,
-            number=number,
+            number=next_number(FeeCharge, deal),
             operation=operation,
             period_start=period_start,
             period_end=period_end,
             amount_minor=total.amount_minor,
         )
+
+    return Plan(
+        deal=deal,
+        kind=OperationKind.FEE,
+        legs=legs,
+        key=f"deal-{deal.pk}-management-fee-{number}",
+        description=f"Management fee of {deal}, {period_start} to {period_end}",
+        on=period_end,
+        settle=settle,
+    )

@@ -19,26 +19,27 @@ from django.db import transaction
 
 from apps.accounts.models import User
 from apps.captable.services import Change
-from apps.core.history import acting, history_stamp_custom_attrs
+from apps.core.history import history_stamp_custom_attrs
 from apps.core.money import Money, allocate
 from apps.deals.fees import setup_fee
 from apps.deals.interest import DayCount, accrued_interest
 from apps.deals.models import Closing, Deal, DealState, Subscription, SubscriptionState
 from apps.deals.services.common import (
     OperationRefused,
+    Plan,
     SubscriptionRefused,
     TransitionRefused,
     accounts_of,
+    carry_out,
     lock_deal,
     move,
     next_number,
     platform_account,
-    record,
     stakeholders_of,
     vehicle_account,
 )
 from apps.investors.models import Investor
-from apps.ledger.models import AccountPurpose, OperationKind
+from apps.ledger.models import AccountPurpose, Operation, OperationKind
 from apps.ledger.services import Leg
 
 UNIT_SCALE = Decimal("1E-10")
@@ -96,7 +97,13 @@ def deal_close(
     effective_date: date,
     final: bool = True,
 ) -> Closing:
-    """Close the deal's funded subscriptions in one operation: cash, fees and units.
+    """Close the deal's funded subscriptions in one operation (:func:`plan_closing`)."""
+    plan = plan_closing(deal=deal, by=by, effective_date=effective_date, final=final)
+    return carry_out(plan, by=by, approved_by=approved_by)
+
+
+def plan_closing(*, deal: Deal, by: User, effective_date: date, final: bool = True) -> Plan:
+    """Work out a closing of the deal's funded subscriptions: cash, fees and units.
 
     Each investor pays the accepted amount (or, in a fund, commits it) plus the setup fee
     (rounded once, half up) and any equalisation; the vehicle receives the amounts, the
@@ -193,31 +200,32 @@ def deal_close(
             )
 
     number = next_number(Closing, deal)
-    operation = record(
-        deal,
-        kind=OperationKind.CLOSING,
-        legs=legs,
-        key=f"deal-{deal.pk}-closing-{number}",
-        description=f"Closing {number} of {deal}" + (" (final)" if final else ""),
-        on=effective_date,
-        by=by,
-        approved_by=approved_by,
-        build=issue_units,
-    )
-    with acting(user=approved_by, operation_id=operation.pk):
+
+    def settle(operation: Operation, approver: User) -> Closing:
         closing = Closing.objects.create(
             deal=deal,
-            number=number,
+            number=next_number(Closing, deal),
             operation=operation,
             effective_date=effective_date,
             final=final,
             amount_minor=total.amount_minor,
             equalisation_minor=sum(m.amount_minor for m in equalisation_paid.values()),
         )
-        _settle(subscriptions, closing=closing, by=approved_by)
+        _settle(subscriptions, closing=closing, by=approver)
         if final:
-            move(deal, "close", by=approved_by)
-    return closing
+            move(deal, "close", by=approver)
+        return closing
+
+    return Plan(
+        deal=deal,
+        kind=OperationKind.CLOSING,
+        legs=legs,
+        key=f"deal-{deal.pk}-closing-{number}",
+        description=f"Closing {number} of {deal}" + (" (final)" if final else ""),
+        on=effective_date,
+        settle=settle,
+        build=issue_units,
+    )
 
 
 def _settle(subscriptions: list[Subscription], *, closing: Closing, by: User) -> None:

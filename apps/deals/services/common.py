@@ -1,6 +1,7 @@
 """What the deal services share: refusals, transitions, accounts, stakeholders, recording."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -154,34 +155,43 @@ def start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def record(
-    deal: Deal,
-    *,
-    kind: str,
-    legs: Sequence[Leg],
-    key: str,
-    description: str,
-    on: date,
-    by: User,
-    approved_by: User,
-    build: Callable[[Change], Any] | None = None,
-) -> Operation:
-    """Post one operation of ``deal``'s vehicle, with the vehicle locked: ``legs`` and whatever
-    holding movements ``build`` adds, made by ``by`` and approved by ``approved_by``."""
+@dataclass
+class Plan:
+    """One operation of a deal, worked out and checked but not posted: its legs, the holding
+    movements ``build`` adds, and ``settle``, which writes the deal's own records once the
+    operation has executed and returns the main one."""
+
+    deal: Deal
+    kind: str
+    legs: list[Leg]
+    key: str
+    description: str
+    on: date
+    settle: Callable[[Operation, User], Any]
+    build: Callable[[Change], None] | None = None
+
+
+def carry_out(plan: Plan, *, by: User, approved_by: User, proposed: Operation | None = None) -> Any:
+    """Post ``plan`` as one operation of the deal's vehicle, with the vehicle locked, made by
+    ``by`` and approved by ``approved_by`` (or approve ``proposed``, the same operation that
+    ``by`` proposed), then settle the deal's records; return what ``settle`` returns."""
 
     def build_and_return(change: Change) -> Operation:
-        if build is not None:
-            build(change)
+        if plan.build is not None:
+            plan.build(change)
         return change.operation
 
-    return captable_change_record(
-        issuer=deal.issuer,
-        description=description,
+    operation = captable_change_record(
+        issuer=plan.deal.issuer,
+        description=plan.description,
         by=by,
         approved_by=approved_by,
         build=build_and_return,
-        idempotency_key=key,
-        kind=kind,
-        legs=legs,
-        effective_at=start_of(on),
+        idempotency_key=plan.key,
+        kind=plan.kind,
+        legs=plan.legs,
+        effective_at=start_of(plan.on),
+        proposed=proposed,
     )
+    with acting(user=approved_by, operation_id=operation.pk):
+        return plan.settle(operation, approved_by)

@@ -20,7 +20,6 @@ from fractions import Fraction
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.core.history import acting
 from apps.core.money import COMPUTED_AMOUNT_ROUNDING, Money, allocate, round_fraction
 from apps.deals import waterfall
 from apps.deals.interest import DayCount, accrued_interest
@@ -35,17 +34,18 @@ from apps.deals.models import (
 from apps.deals.selectors import contributions, entitlements, prior_distributions
 from apps.deals.services.common import (
     OperationRefused,
+    Plan,
     accounts_of,
+    carry_out,
     check_currency,
     lock_deal,
     move,
     next_number,
     platform_account,
-    record,
     vehicle_account,
 )
 from apps.investors.models import Investor
-from apps.ledger.models import AccountPurpose, OperationKind
+from apps.ledger.models import AccountPurpose, Operation, OperationKind
 from apps.ledger.services import Leg
 
 
@@ -76,7 +76,7 @@ def _holders(deal: Deal, on: date) -> dict[int, Decimal]:
     return units
 
 
-def _post(
+def _plan(
     deal: Deal,
     *,
     kind: str,
@@ -85,9 +85,8 @@ def _post(
     gp_minor: int,
     tiers: list[dict],
     by: User,
-    approved_by: User,
     closes_deal: bool = False,
-) -> Distribution:
+) -> Plan:
     currency = deal.currency
     proceeds = Money(sum(lines.values()) + gp_minor, currency)
     investors = list(Investor.objects.filter(pk__in=lines).order_by("pk"))
@@ -111,20 +110,11 @@ def _post(
         legs.append(Leg(carry.pk, Money(gp_minor, currency)))
     number = next_number(Distribution, deal)
     label = DistributionKind(kind).label.lower()
-    operation = record(
-        deal,
-        kind=OperationKind.DISTRIBUTION,
-        legs=legs,
-        key=f"deal-{deal.pk}-distribution-{number}",
-        description=f"Distribution {number} of {deal}: {proceeds.format()} of {label}",
-        on=on,
-        by=by,
-        approved_by=approved_by,
-    )
-    with acting(user=approved_by, operation_id=operation.pk):
+
+    def settle(operation: Operation, approver: User) -> Distribution:
         distribution = Distribution.objects.create(
             deal=deal,
-            number=number,
+            number=next_number(Distribution, deal),
             operation=operation,
             kind=kind,
             distributed_on=on,
@@ -142,8 +132,18 @@ def _post(
             batch_size=5000,
         )
         if closes_deal:
-            move(deal, "exit", by=approved_by)
-    return distribution
+            move(deal, "exit", by=approver)
+        return distribution
+
+    return Plan(
+        deal=deal,
+        kind=OperationKind.DISTRIBUTION,
+        legs=legs,
+        key=f"deal-{deal.pk}-distribution-{number}",
+        description=f"Distribution {number} of {deal}: {proceeds.format()} of {label}",
+        on=on,
+        settle=settle,
+    )
 
 
 @transaction.atomic
@@ -161,6 +161,22 @@ def distribution_record(
 
     With ``closes_deal`` the deal is marked exited in the same transaction.
     """
+    plan = plan_distribution(
+        deal=deal, proceeds=proceeds, on=on, kind=kind, closes_deal=closes_deal, by=by
+    )
+    return carry_out(plan, by=by, approved_by=approved_by)
+
+
+def plan_distribution(
+    *,
+    deal: Deal,
+    proceeds: Money,
+    on: date,
+    by: User,
+    kind: str = DistributionKind.EXIT,
+    closes_deal: bool = False,
+) -> Plan:
+    """Work out a distribution of ``proceeds`` through the waterfall."""
     deal = lock_deal(deal)
     check_currency(proceeds, deal, "a distribution")
     if deal.state != DealState.CLOSED:
@@ -180,7 +196,7 @@ def distribution_record(
             ):
                 lines[investor_id] += part
     _, gp = waterfall.totals(tiers)
-    return _post(
+    return _plan(
         deal,
         kind=kind,
         on=on,
@@ -191,7 +207,6 @@ def distribution_record(
             for tier in tiers
         ],
         by=by,
-        approved_by=approved_by,
         closes_deal=closes_deal,
     )
 
@@ -202,6 +217,12 @@ def interest_distribute(
 ) -> Distribution:
     """Pay each holder of a debt deal the interest from ``start`` to ``end`` on the principal
     their units represent (units x unit price, rounded once), at the deal's rate and day count."""
+    plan = plan_interest(deal=deal, start=start, end=end, by=by)
+    return carry_out(plan, by=by, approved_by=approved_by)
+
+
+def plan_interest(*, deal: Deal, start: date, end: date, by: User) -> Plan:
+    """Work out the interest payment of a debt deal for ``start`` to ``end``."""
     deal = lock_deal(deal)
     if deal.interest_rate is None:
         raise OperationRefused(f"{deal} bears no interest")
@@ -224,13 +245,6 @@ def interest_distribute(
         ).amount_minor
     if not any(lines.values()):
         raise OperationRefused(f"no interest accrues on {deal} from {start} to {end}")
-    return _post(
-        deal,
-        kind=DistributionKind.INTEREST,
-        on=end,
-        lines=lines,
-        gp_minor=0,
-        tiers=[],
-        by=by,
-        approved_by=approved_by,
+    return _plan(
+        deal, kind=DistributionKind.INTEREST, on=end, lines=lines, gp_minor=0, tiers=[], by=by
     )

@@ -15,20 +15,20 @@ from apps.captable.models import Movement, MovementKind, Security, SecurityKind
 from apps.captable.quantities import grouped_sums, quantity_text
 from apps.captable.services import Change
 from apps.compliance.selectors import eligibility
-from apps.core.history import acting
 from apps.core.money import Money
 from apps.deals.models import Deal, DealState, SecondaryTransfer
 from apps.deals.services.common import (
     OperationRefused,
+    Plan,
     accounts_of,
+    carry_out,
     check_currency,
     lock_deal,
     next_number,
-    record,
     stakeholders_of,
 )
 from apps.investors.models import Investor
-from apps.ledger.models import AccountPurpose, OperationKind
+from apps.ledger.models import AccountPurpose, Operation, OperationKind
 from apps.ledger.services import Leg
 
 
@@ -45,6 +45,23 @@ def secondary_transfer(
     approved_by: User,
 ) -> SecondaryTransfer:
     """Move ``units`` of the deal's class from ``seller`` to ``buyer`` against ``price``."""
+    plan = plan_secondary_transfer(
+        deal=deal, seller=seller, buyer=buyer, units=units, price=price, on=on, by=by
+    )
+    return carry_out(plan, by=by, approved_by=approved_by)
+
+
+def plan_secondary_transfer(
+    *,
+    deal: Deal,
+    seller: Investor,
+    buyer: Investor,
+    units: Decimal,
+    price: Money,
+    on: date,
+    by: User,
+) -> Plan:
+    """Work out a sale of units between investors, checking the buyer and the seller's units."""
     deal = lock_deal(deal)
     check_currency(price, deal, "a price")
     if deal.state != DealState.CLOSED:
@@ -112,22 +129,11 @@ def secondary_transfer(
         )
 
     number = next_number(SecondaryTransfer, deal)
-    operation = record(
-        deal,
-        kind=OperationKind.TRANSFER,
-        legs=legs,
-        key=f"deal-{deal.pk}-transfer-{number}",
-        description=f"{seller} sells {quantity_text(units)} units of {deal} to {buyer} "
-        f"for {price.format()}",
-        on=on,
-        by=by,
-        approved_by=approved_by,
-        build=build,
-    )
-    with acting(user=approved_by, operation_id=operation.pk):
+
+    def settle(operation: Operation, approver: User) -> SecondaryTransfer:
         return SecondaryTransfer.objects.create(
             deal=deal,
-            number=number,
+            number=next_number(SecondaryTransfer, deal),
             operation=operation,
             seller=seller,
             buyer=buyer,
@@ -135,3 +141,15 @@ def secondary_transfer(
             price_minor=price.amount_minor,
             transferred_on=on,
         )
+
+    return Plan(
+        deal=deal,
+        kind=OperationKind.TRANSFER,
+        legs=legs,
+        key=f"deal-{deal.pk}-transfer-{number}",
+        description=f"{seller} sells {quantity_text(units)} units of {deal} to {buyer} "
+        f"for {price.format()}",
+        on=on,
+        settle=settle,
+        build=build,
+    )
