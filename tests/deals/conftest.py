@@ -161,6 +161,16 @@ def books(db) -> Books:
     )
 
 
+@pytest.fixture
+def ready(books):
+    """A deal in closing with two funded, scaled subscriptions."""
+    deal = books.deal("Atlas", setup_fee_rate=Decimal("0.01"))
+    for amount in (eur(100_000), eur(250_000)):
+        books.subscribe(deal, amount)
+    subscriptions_scale_back(deal=deal, by=books.ops)
+    return deal_start_closing(deal=deal, by=books.ops)
+
+
 def figures() -> tuple[dict, dict]:
     """Every non-zero account balance and every non-zero holding, as the books stand now."""
     balances = {

@@ -12,8 +12,6 @@ from apps.deals.services import (
     deal_operation_propose,
     deal_proposal_cancel,
     deal_proposal_execute,
-    deal_start_closing,
-    subscriptions_scale_back,
 )
 from apps.deals.services.proposals import decode, encode
 from apps.ledger.exceptions import MakerCheckerViolation, ProposalOutdated
@@ -24,16 +22,6 @@ from tests.deals.conftest import eur, figures
 pytestmark = pytest.mark.django_db
 
 CLOSING_DAY = date(2026, 3, 31)
-
-
-@pytest.fixture
-def ready(books):
-    """A deal in closing with two funded, scaled subscriptions."""
-    deal = books.deal("Atlas", setup_fee_rate=Decimal("0.01"))
-    for amount in (eur(100_000), eur(250_000)):
-        books.subscribe(deal, amount)
-    subscriptions_scale_back(deal=deal, by=books.ops)
-    return deal_start_closing(deal=deal, by=books.ops)
 
 
 def _propose_closing(books, deal):
