@@ -130,6 +130,23 @@ def notices_with_paid(notices: QuerySet[CapitalCallNotice]) -> QuerySet[CapitalC
     )
 
 
+def paid_in(deal: Deal, *, on: date) -> dict[int, int]:
+    """Return the capital each investor of a fund has paid on its calls up to ``on``, by
+    investor id (investors who paid nothing are left out)."""
+    rows = (
+        CapitalCallPayment.objects.filter(
+            notice__call__deal=deal,
+            notice__call__operation__state=EXECUTED,
+            operation__state=EXECUTED,
+            paid_on__lte=on,
+        )
+        .values("notice__investor")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("notice__investor", "total")
+    )
+    return {investor: total for investor, total in sorted(rows) if total}
+
+
 def open_notices(deal: Deal) -> QuerySet[CapitalCallNotice]:
     """The notices of the deal's live calls, annotated by :func:`notices_with_paid`."""
     return notices_with_paid(

@@ -202,3 +202,29 @@ def test_a_deal_without_a_rate_pays_no_interest(books, spv):
         interest_distribute(
             deal=spv, start=START, end=EXIT, by=books.ops, approved_by=books.finance
         )
+
+
+def test_a_fund_pays_out_by_capital_paid_in_so_a_defaulter_gets_nothing_unpaid(books):
+    fund = books.deal("Orion Fund II", drawn_by_calls=True, asset_class="fund_units")
+    books.close(fund, [eur(100_000), eur(100_000)], on=START)
+    call = capital_call_issue(
+        deal=fund,
+        amount=eur(100_000),
+        call_date=START,
+        due_date=START,
+        by=books.ops,
+        approved_by=books.finance,
+    )
+    payer, defaulter = call.notices.order_by("pk")
+    books.deposit(payer.investor, eur(50_000))
+    capital_call_payment_record(
+        notice=payer, amount=eur(50_000), paid_on=START, by=books.ops, approved_by=books.finance
+    )
+    books.deposit(fund.issuer, eur(10_000))
+
+    distribution = _distribute(books, fund, eur(60_000))
+
+    assert {line.investor_id: line.amount_minor for line in distribution.lines.all()} == {
+        payer.investor_id: eur(60_000).amount_minor
+    }
+    assert books.cash(defaulter.investor) == eur(0)

@@ -88,3 +88,15 @@ def test_a_buyer_short_of_cash_stops_the_transfer(books, spv):
     with pytest.raises(InsufficientBalance):
         _sell(books, spv, seller, buyer, Decimal(1), eur(100_000))
     assert _units(spv).get("Buyer") is None
+
+
+def test_a_fund_interest_does_not_change_hands_by_a_secondary_transfer(books):
+    fund = books.deal("Orion", drawn_by_calls=True)
+    books.close(fund, [eur(100_000)])
+    fund.refresh_from_db()
+    seller = books.investors_of(fund)[0]
+    buyer = books.investor(cash=eur(100_000), name="Buyer")
+
+    with pytest.raises(OperationRefused, match="changes hands with its commitment"):
+        _sell(books, fund, seller, buyer, Decimal(1), eur(100_000))
+    assert not SecondaryTransfer.objects.exists()

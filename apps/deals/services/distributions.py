@@ -3,13 +3,15 @@
 The deal's waterfall (European for the whole vehicle, or American deal by deal: for one deal's
 vehicle both read the same flows) splits the proceeds into tiers, each with its LP and GP part.
 Each tier's LP part is shared among the investors by the units of the deal's class they hold on
-the distribution date, with :func:`~apps.core.money.allocate`; the GP's part goes to the
-platform's carry account. The contributions are what the investors paid in (closings in an SPV,
-call payments in a fund); earlier distributions count as returned first. One operation moves
-the proceeds out of the vehicle's cash account, which must hold them.
+the distribution date (in a fund: by the capital each has paid in on its calls, so an investor
+in default is paid only on what they paid), with :func:`~apps.core.money.allocate`; the GP's
+part goes to the platform's carry account. The contributions are what the investors paid in
+(closings in an SPV, call payments in a fund); earlier distributions count as returned first.
+One operation moves the proceeds out of the vehicle's cash account, which must hold them.
 
 Interest on debt is distributed the same way, without a waterfall: each investor receives the
-interest on the principal their units represent, for the period, by the deal's day count.
+interest on their principal (what their units represent, or in a fund what they paid in), for
+the period, by the deal's day count.
 """
 
 from collections import defaultdict
@@ -31,7 +33,7 @@ from apps.deals.models import (
     DistributionLine,
     WaterfallType,
 )
-from apps.deals.selectors import contributions, entitlements, prior_distributions
+from apps.deals.selectors import contributions, entitlements, paid_in, prior_distributions
 from apps.deals.services.common import (
     OperationRefused,
     Plan,
@@ -64,6 +66,14 @@ def waterfall_tiers(deal: Deal, proceeds: Money, on: date) -> list[waterfall.Tie
 
 
 def _holders(deal: Deal, on: date) -> dict[int, Decimal]:
+    """Each investor's share of what the deal distributes, by investor id: the units held on
+    ``on``, or in a fund the capital paid in by then (an investor in default on a call is not
+    paid on what they did not pay)."""
+    if deal.drawn_by_calls:
+        capital = paid_in(deal, on=on)
+        if not capital:
+            raise OperationRefused(f"no capital was paid into {deal} by {on}")
+        return {investor: Decimal(amount) for investor, amount in capital.items()}
     units, others = entitlements(deal, on=on)
     if others:
         raise OperationRefused(
@@ -232,10 +242,14 @@ def plan_interest(*, deal: Deal, start: date, end: date, by: User) -> Plan:
         )
     if end <= start:
         raise OperationRefused(f"an interest period ends after it starts, not on {end}")
-    units = _holders(deal, end)
+    shares = _holders(deal, end)
     lines = {}
-    for investor_id, held in units.items():
-        principal = round_fraction(Fraction(held) * deal.unit_price_minor, COMPUTED_AMOUNT_ROUNDING)
+    for investor_id, share in shares.items():
+        principal = (
+            int(share)
+            if deal.drawn_by_calls
+            else round_fraction(Fraction(share) * deal.unit_price_minor, COMPUTED_AMOUNT_ROUNDING)
+        )
         lines[investor_id] = accrued_interest(
             principal=Money(principal, deal.currency),
             rate=deal.interest_rate,

@@ -70,6 +70,11 @@ def plan_secondary_transfer(
         )
     # Eligibility is judged on the investors as they stand now, not as the caller loaded them.
     seller, buyer = Investor.objects.get(pk=seller.pk), Investor.objects.get(pk=buyer.pk)
+    if deal.drawn_by_calls:
+        raise OperationRefused(
+            f"{deal} draws its commitments by calls: a fund interest changes hands with its "
+            "commitment and what was paid on it, which a secondary transfer does not move"
+        )
     if seller.pk == buyer.pk:
         raise OperationRefused("the buyer and the seller are the same investor")
     if not isinstance(units, Decimal) or units <= 0:
