@@ -198,3 +198,11 @@ def test_operations_staff_submit_from_the_admin_and_ineligible_ones_are_reported
     assert (good.state, bad.state) == (SubscriptionState.ELIGIBLE, SubscriptionState.DRAFT)
     assert any("not assessed yet" in message for message in shown)
     assert client.get("/admin/deals/deal/", {"state__exact": "open"}).status_code == 200
+
+
+def test_a_subscription_of_nothing_is_refused(deal, ops, officer):
+    with pytest.raises(SubscriptionRefused, match="a subscription is for a positive amount"):
+        subscription_create(
+            deal=deal, investor=investor(ops, officer, "Zero"), amount=eur(0), by=ops
+        )
+    assert not Subscription.objects.exists()

@@ -9,6 +9,7 @@ amounts add up to the hard cap exactly.
 
 from collections import defaultdict
 from collections.abc import Sequence
+from copy import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from apps.accounts.models import User
 from apps.compliance.selectors import eligibility
 from apps.core.history import acting
 from apps.core.money import Money, allocate
+from apps.core.services import model_update
 from apps.deals.models import (
     LIVE_SUBSCRIPTIONS,
     Deal,
@@ -34,14 +36,38 @@ from apps.investors.models import Investor
 def deal_create(*, by: User, **fields: Any) -> Deal:
     deal = Deal(created_by=by, **fields)
     Money.zero(deal.currency)  # refuses a code that is not money
-    if deal.issuer_id and deal.issuer.currency != deal.currency:
-        raise ValidationError(
-            {"currency": f"the vehicle keeps its books in {deal.issuer.currency}"}
-        )
+    _check_vehicle(deal)
     deal.full_clean(exclude=["state"])
     with acting(user=by):
         deal.save()
     return deal
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, data: dict[str, Any], by: User) -> bool:
+    """Change a draft deal's terms (the fields in ``data``) with history; say whether any
+    changed. A deal no longer draft keeps its terms."""
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    if locked.state != DealState.DRAFT:
+        raise ValidationError(
+            f"{locked} is {locked.get_state_display().lower()}: only a draft's terms change."
+        )
+    candidate = copy(locked)
+    for name, value in data.items():
+        setattr(candidate, name, value)
+    _check_vehicle(candidate)
+    _, changed = model_update(instance=locked, fields=list(data), data=data, by=by)
+    return changed
+
+
+def _check_vehicle(deal: Deal) -> None:
+    """The deal's currency is its vehicle's, and the units it issues are of a class of it."""
+    if deal.issuer_id and deal.issuer.currency != deal.currency:
+        raise ValidationError(
+            {"currency": f"the vehicle keeps its books in {deal.issuer.currency}"}
+        )
+    if deal.share_class_id and deal.share_class.issuer_id != deal.issuer_id:
+        raise ValidationError({"share_class": f"{deal.share_class} is a class of another vehicle"})
 
 
 @transaction.atomic
@@ -55,14 +81,19 @@ def deal_start_closing(*, deal: Deal, by: User) -> Deal:
 
 
 @transaction.atomic
-def subscription_create(*, deal: Deal, investor: Investor, amount: Money, by: User) -> Subscription:
-    """Record an investor's subscription request, checked against the deal's terms."""
+def subscription_create(
+    *, deal: Deal, investor: Investor, amount: Money, by: User, priority: int = 1
+) -> Subscription:
+    """Record an investor's subscription request, checked against the deal's terms; a lower
+    ``priority`` is served first when the deal is over-subscribed."""
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     problems = []
     if deal.state != DealState.OPEN:
         problems.append(f"the deal is {deal.get_state_display().lower()}, not open")
     if amount.currency != deal.currency:
         problems.append(f"the deal is in {deal.currency}, not {amount.currency}")
+    elif amount.amount_minor <= 0:
+        problems.append("a subscription is for a positive amount")
     elif amount.amount_minor < deal.min_ticket_minor:
         minimum = money_text(deal.min_ticket_minor, deal.currency)
         problems.append(f"{amount.format()} is below the minimum ticket of {minimum}")
@@ -72,7 +103,11 @@ def subscription_create(*, deal: Deal, investor: Investor, amount: Money, by: Us
     if problems:
         raise SubscriptionRefused("; ".join(problems), reasons=problems)
     subscription = Subscription(
-        deal=deal, investor=investor, amount_minor=amount.amount_minor, created_by=by
+        deal=deal,
+        investor=investor,
+        amount_minor=amount.amount_minor,
+        priority=priority,
+        created_by=by,
     )
     subscription.full_clean(exclude=["state"])
     with acting(user=by):
