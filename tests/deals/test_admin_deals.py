@@ -245,7 +245,7 @@ def test_a_service_error_on_no_form_field_is_shown_above_the_form(
     def refuse(**fields):
         raise ValidationError({"state": ["cannot start here"], "__all__": ["not today"]})
 
-    monkeypatch.setattr("apps.deals.admin.deal_create", refuse)
+    monkeypatch.setattr("apps.deals.admin.deals.deal_create", refuse)
 
     response = ops_client.post(f"{DEALS}add/", _deal_data(vehicle))
 

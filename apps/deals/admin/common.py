@@ -1,0 +1,79 @@
+"""What the deal admin pages share: money columns and forms that save through a service."""
+
+from collections.abc import Mapping, Sequence
+from operator import attrgetter
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from apps.core.money import Money
+
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def money_column(field: str, description: str, currency: str, *, none: str | None = None):
+    """A display method showing the integer ``field`` as money in the currency at ``currency``
+    (a dotted path from the row, such as ``"deal.currency"``); a null amount shows ``none``
+    (the admin's empty value when ``None``)."""
+    currency_of = attrgetter(currency)
+
+    @admin.display(description=description, ordering=field)
+    def column(self, record) -> str | None:
+        amount = getattr(record, field)
+        if amount is None:
+            return none
+        return Money(amount, currency_of(record)).format()
+
+    return column
+
+
+def show_on_form(
+    form: forms.BaseForm, error: ValidationError, renamed: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's ``ValidationError`` on ``form``: each message on the form field it names
+    (through ``renamed``, model field to form field), else above the form, naming the field."""
+    renamed = renamed or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, errors in error.error_dict.items():
+        texts = ValidationError(errors).messages
+        field = renamed.get(name, name)
+        if field in form.fields:
+            form.add_error(field, texts)
+        elif name == NON_FIELD_ERRORS:
+            form.add_error(None, texts)
+        else:
+            form.add_error(None, [f"{name.replace('_', ' ')}: {text}" for text in texts])
+
+
+def service_form_response(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    title: str,
+    intro: str,
+    submit: str,
+    fieldsets: Sequence[tuple[str | None, Sequence[str]]] | None = None,
+    original: Any = None,
+) -> TemplateResponse:
+    """The admin page of a form saved through a service (``admin/deals/service_form.html``)."""
+    request.current_app = model_admin.admin_site.name
+    groups = fieldsets or [(None, list(form.fields))]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "submit": submit,
+        "opts": model_admin.opts,
+        "original": original,
+        "form": form,
+        "fieldsets": [(name, [form[field] for field in fields]) for name, fields in groups],
+        "media": model_admin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/deals/service_form.html", context)

@@ -1,0 +1,524 @@
+"""Deals and subscriptions: created and moved along through their services."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.captable.models import ShareClass
+from apps.compliance.rules import REGIMES
+from apps.core.admin import ReadOnlyAdminMixin, run_for_each
+from apps.core.exceptions import DomainError
+from apps.core.money import Money, minor_unit_digits
+from apps.deals.admin.common import DATE_INPUT, money_column, service_form_response, show_on_form
+from apps.deals.models import (
+    Deal,
+    DealState,
+    Subscription,
+)
+from apps.deals.services import (
+    deal_create,
+    deal_open,
+    deal_start_closing,
+    deal_update,
+    subscription_create,
+    subscription_fund,
+    subscription_sign,
+    subscription_submit,
+    subscription_withdraw,
+    subscriptions_scale_back,
+)
+from apps.investors.models import Investor
+
+# --- deals: created as drafts through deal_create, their terms edited while draft -------------
+
+# A deal's amounts are typed in major units of its currency and stored in minor units.
+DEAL_AMOUNTS = {
+    "unit_price": "unit_price_minor",
+    "target": "target_minor",
+    "hard_cap": "hard_cap_minor",
+    "min_ticket": "min_ticket_minor",
+    "max_ticket": "max_ticket_minor",
+}
+DEAL_TERMS = [
+    "name",
+    "issuer",
+    "share_class",
+    "asset_class",
+    "currency",
+    "eligible_regimes",
+    "opens_on",
+    "closes_on",
+    "setup_fee_rate",
+    "management_fee_rate",
+    "management_fee_basis",
+    "carry_rate",
+    "hurdle_rate",
+    "catch_up_rate",
+    "waterfall_type",
+    "equalisation_rate",
+    "drawn_by_calls",
+    "interest_rate",
+    "day_count",
+]
+DEAL_FIELDSETS: list[tuple[str | None, list[str]]] = [
+    (None, DEAL_TERMS[:8]),
+    ("Amounts, in major units of the deal's currency", list(DEAL_AMOUNTS)),
+    ("Fees and waterfall", DEAL_TERMS[8:17]),
+    ("Debt and notes", DEAL_TERMS[17:]),
+]
+RATE_HELP = "A fraction: 0.02 is 2 %."
+# The rates the deal's constraints keep from 0 up to 1 (1 excluded but for the catch-up).
+DEAL_RATES = [
+    "setup_fee_rate",
+    "management_fee_rate",
+    "carry_rate",
+    "hurdle_rate",
+    "catch_up_rate",
+    "equalisation_rate",
+]
+
+
+def _amount_field(label: str, help_text: str, *, required: bool = True) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=required, min_value=Decimal(0), help_text=help_text
+    )
+
+
+class DealForm(forms.ModelForm):
+    """A deal's terms, its amounts in major units. It validates and writes nothing: the view
+    saves through :func:`deal_create` (a new deal) or :func:`model_update` (a draft's terms),
+    with ``deal_fields()``. The vehicle and currency of an existing draft are fixed."""
+
+    unit_price = _amount_field("Unit price", "Price of one unit, such as 1.00.")
+    target = _amount_field("Target", "The amount the deal aims to raise.")
+    hard_cap = _amount_field("Hard cap", "The most it accepts; scale-back fits under it.")
+    min_ticket = _amount_field("Minimum ticket", "Left empty: no minimum.", required=False)
+    max_ticket = _amount_field("Maximum ticket", "Left empty: no limit.", required=False)
+    eligible_regimes = forms.MultipleChoiceField(
+        choices=[(code, regime.name) for code, regime in REGIMES.items()],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The qualification regimes under which investors may subscribe.",
+    )
+
+    class Meta:
+        model = Deal
+        fields = DEAL_TERMS
+        widgets = {"opens_on": DATE_INPUT, "closes_on": DATE_INPUT}
+        help_texts = {
+            name: RATE_HELP
+            for name in DEAL_TERMS
+            if name.endswith("_rate") and name != "equalisation_rate"
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        instance = kwargs.get("instance")
+        if instance is not None:
+            kwargs["initial"] = {
+                field: Money(getattr(instance, column), instance.currency).to_decimal()
+                for field, column in DEAL_AMOUNTS.items()
+                if getattr(instance, column) is not None
+            } | kwargs.get("initial", {})
+        super().__init__(*args, **kwargs)
+        self.amounts: dict[str, int | None] = {}
+        if self.instance.pk is not None:
+            for name in ("issuer", "currency"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Fixed once the deal exists."
+            self.fields["share_class"].queryset = ShareClass.objects.filter(
+                issuer=self.instance.issuer_id
+            )
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        try:
+            minor_unit_digits(currency)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        return currency
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        share_class, issuer = cleaned.get("share_class"), cleaned.get("issuer")
+        if share_class is not None and issuer is not None and share_class.issuer_id != issuer.pk:
+            self.add_error("share_class", f"“{share_class}” is not a class of {issuer}.")
+        self._check_rates(cleaned)
+        currency = cleaned.get("currency")
+        if currency is None:
+            return cleaned  # the currency field says why
+        for field, column in DEAL_AMOUNTS.items():
+            value = cleaned.get(field)
+            if value is None:
+                self.amounts[column] = 0 if field == "min_ticket" else None
+                continue
+            try:
+                self.amounts[column] = Money.from_decimal(value, currency).amount_minor
+            except ValueError as error:
+                self.add_error(field, str(error))
+        self._check_amounts(currency)
+        return cleaned
+
+    def _check_rates(self, cleaned: dict[str, Any]) -> None:
+        """The deal's rate constraints, said field by field: from 0 up to 1, 1 excluded but
+        for the catch-up (1 is a full catch-up)."""
+        for name in DEAL_RATES:
+            rate = cleaned.get(name)
+            if rate is None:
+                continue
+            if name == "catch_up_rate" and not 0 <= rate <= 1:
+                self.add_error(name, "A catch-up rate is from 0 to 1 (a full catch-up).")
+            elif name != "catch_up_rate" and not 0 <= rate < 1:
+                self.add_error(name, "A rate is from 0 up to 1, 1 excluded (0.02 is 2 %).")
+
+    def _check_amounts(self, currency: str) -> None:
+        """The deal's amount constraints, said field by field."""
+        amounts = self.amounts
+        if amounts.get("unit_price_minor") == 0:
+            self.add_error("unit_price", "A unit must cost more than nothing.")
+        if amounts.get("target_minor") == 0:
+            self.add_error("target", "The target must be more than nothing.")
+        target, cap = amounts.get("target_minor"), amounts.get("hard_cap_minor")
+        if target is not None and cap is not None and cap < target:
+            shown = Money(target, currency).format()
+            self.add_error("hard_cap", f"The hard cap cannot be below the target ({shown}).")
+        low, high = amounts.get("min_ticket_minor"), amounts.get("max_ticket_minor")
+        if low is not None and high is not None and high < low:
+            shown = Money(low, currency).format()
+            self.add_error(
+                "max_ticket", f"The maximum ticket cannot be below the minimum ticket ({shown})."
+            )
+
+    def deal_fields(self) -> dict[str, Any]:
+        """The deal's fields from a valid form, amounts in minor units; without the fixed
+        ones (vehicle and currency) of an existing deal."""
+        terms = {
+            name: self.cleaned_data[name] for name in DEAL_TERMS if not self.fields[name].disabled
+        }
+        return terms | self.amounts
+
+
+DEAL_FORM_RENAMED = {column: field for field, column in DEAL_AMOUNTS.items()}
+
+
+class SubscriptionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Subscription
+    fields = ["investor", "amount", "accepted", "priority", "state"]
+    readonly_fields = fields
+    extra = 0
+
+    amount = money_column("amount_minor", "amount", "deal.currency")
+    accepted = money_column("accepted_minor", "accepted", "deal.currency")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("investor", "deal")
+
+
+@admin.register(Deal)
+class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Deals change through their services: added as drafts with :func:`deal_create`, a draft's
+    terms edited with :func:`model_update`; after that the admin shows them and moves them
+    along."""
+
+    list_display = [
+        "name",
+        "issuer",
+        "asset_class",
+        "currency",
+        "target",
+        "hard_cap",
+        "state",
+        "closes_on",
+    ]
+    list_filter = ["state", "asset_class", "currency", "waterfall_type"]
+    search_fields = ["name", "issuer__name"]
+    list_select_related = ["issuer"]
+    list_per_page = 50
+    fieldsets = [
+        *((name, {"fields": fields}) for name, fields in DEAL_FIELDSETS),
+        ("Record", {"fields": ["state", "created_by", "created_at"]}),
+    ]
+    readonly_fields = list(DEAL_AMOUNTS)
+    inlines = [SubscriptionInline]
+    actions = ["open_deals", "start_closing", "scale_back"]
+
+    unit_price = money_column("unit_price_minor", "unit price", "currency")
+    target = money_column("target_minor", "target", "currency")
+    hard_cap = money_column("hard_cap_minor", "hard cap", "currency")
+    min_ticket = money_column("min_ticket_minor", "minimum ticket", "currency")
+    max_ticket = money_column("max_ticket_minor", "maximum ticket", "currency", none="no limit")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("deals.add_deal")
+
+    def can_edit_terms(self, request: HttpRequest, deal: Deal) -> bool:
+        """Only a draft's terms change, and only by staff who may change deals. The admin's
+        own change permission stays off: nothing is saved by the standard change form."""
+        return deal.state == DealState.DRAFT and request.user.has_perm("deals.change_deal")
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        """Create a draft deal through :func:`deal_create`; a refusal is shown on the form and
+        writes nothing."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = DealForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                deal = deal_create(by=request.user, **form.deal_fields())
+            except ValidationError as error:
+                show_on_form(form, error, DEAL_FORM_RENAMED)
+            else:
+                self.message_user(
+                    request,
+                    f"Deal “{deal}” created as a draft: its terms can change until it is opened "
+                    "for subscriptions.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:deals_deal_changelist"))
+        return service_form_response(
+            self,
+            request,
+            form,
+            title="Add a deal",
+            intro="The deal is created as a draft; its terms can be edited until it is opened "
+            "for subscriptions. Amounts are in the deal's currency, in major units (1234.56).",
+            submit="Create the draft",
+            fieldsets=DEAL_FIELDSETS,
+        )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        """Edit a draft's terms (saved with :func:`model_update`); any other deal, or a person
+        who may not change deals, gets the read-only page."""
+        deal = self.get_object(request, unquote(object_id))
+        if deal is None or not self.can_edit_terms(request, deal):
+            return super().change_view(request, object_id, form_url, extra_context)
+        form = DealForm(request.POST if request.method == "POST" else None, instance=deal)
+        if form.is_bound and form.is_valid():
+            try:
+                changed = deal_update(deal=deal, data=form.deal_fields(), by=request.user)
+            except ValidationError as error:
+                show_on_form(form, error, DEAL_FORM_RENAMED)
+            else:
+                self.message_user(
+                    request,
+                    f"The terms of “{deal}” are saved." if changed else "Nothing changed.",
+                    messages.SUCCESS if changed else messages.INFO,
+                )
+                return HttpResponseRedirect(reverse("admin:deals_deal_changelist"))
+        return service_form_response(
+            self,
+            request,
+            form,
+            title=f"Edit the draft {deal}",
+            intro="A draft's terms can change until it is opened for subscriptions. Amounts are "
+            "in the deal's currency, in major units (1234.56).",
+            submit="Save the terms",
+            fieldsets=DEAL_FIELDSETS,
+            original=deal,
+        )
+
+    def has_move_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("deals.change_deal")
+
+    @admin.action(description="Open for subscriptions", permissions=["move"])
+    def open_deals(self, request: HttpRequest, queryset) -> None:
+        run_for_each(
+            self, request, queryset, lambda d: deal_open(deal=d, by=request.user), "opened"
+        )
+
+    @admin.action(description="Start the closing", permissions=["move"])
+    def start_closing(self, request: HttpRequest, queryset) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda d: deal_start_closing(deal=d, by=request.user),
+            "moved to closing",
+        )
+
+    @admin.action(description="Scale subscriptions back to the hard cap", permissions=["move"])
+    def scale_back(self, request: HttpRequest, queryset) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda d: subscriptions_scale_back(deal=d, by=request.user),
+            "scaled back",
+        )
+
+
+# --- subscriptions: requested through subscription_create, moved along by actions ------------
+
+
+class SubscriptionForm(forms.Form):
+    """An investor's subscription to an open deal. Once valid, ``amount`` is the Money asked."""
+
+    deal = forms.ModelChoiceField(
+        queryset=Deal.objects.filter(state=DealState.OPEN).order_by("name"),
+        help_text="Open deals.",
+    )
+    investor = forms.ModelChoiceField(queryset=Investor.objects.all())
+    amount = forms.DecimalField(
+        help_text="In the deal's currency, in major units (1234.56).",
+    )
+    priority = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=32767,
+        help_text="Scale-back fills lower numbers first. Left empty: 1.",
+    )
+
+    def __init__(self, *args: Any, admin_site: admin.AdminSite, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        investor = self.fields["investor"]
+        investor.widget = AutocompleteSelect(
+            Subscription._meta.get_field("investor"), admin_site, choices=investor.choices
+        )
+        investor.help_text = "Type part of the legal name, e-mail or company number."
+        self.amount: Money | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        deal, amount = cleaned.get("deal"), cleaned.get("amount")
+        if deal is None or amount is None:
+            return cleaned
+        if amount <= 0:
+            self.add_error("amount", "The amount must be more than nothing.")
+            return cleaned
+        try:
+            self.amount = Money.from_decimal(amount, deal.currency)
+        except ValueError as error:
+            self.add_error("amount", str(error))
+        return cleaned
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Subscriptions are requested on the add page through :func:`subscription_create`, then
+    moved along (or withdrawn) by the actions of the list."""
+
+    list_display = ["investor", "deal", "amount", "accepted", "priority", "state"]
+    list_filter = ["state", "deal"]
+    search_fields = ["investor__legal_name", "deal__name"]
+    list_select_related = ["investor", "deal"]
+    list_per_page = 100
+    fields = [
+        "deal",
+        "investor",
+        "amount",
+        "accepted",
+        "priority",
+        "state",
+        "reasons",
+        "closing",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = ["amount", "accepted"]
+    actions = ["submit", "sign", "fund", "withdraw"]
+
+    amount = money_column("amount_minor", "amount", "deal.currency")
+    accepted = money_column("accepted_minor", "accepted", "deal.currency")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("deals.add_subscription")
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        """Record a subscription through :func:`subscription_create`; a refusal is shown on the
+        form and writes nothing."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = SubscriptionForm(
+            request.POST if request.method == "POST" else None, admin_site=self.admin_site
+        )
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                subscription = subscription_create(
+                    deal=data["deal"],
+                    investor=data["investor"],
+                    amount=form.amount,
+                    by=request.user,
+                    **({} if data["priority"] is None else {"priority": data["priority"]}),
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            except ValidationError as error:
+                show_on_form(form, error, {"amount_minor": "amount"})
+            else:
+                self.message_user(
+                    request,
+                    f"Subscription of {subscription.investor} to {subscription.deal} for "
+                    f"{form.amount.format()} recorded as a draft: submit it to check the "
+                    "investor's eligibility.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:deals_subscription_changelist"))
+        return service_form_response(
+            self,
+            request,
+            form,
+            title="Add a subscription",
+            intro="The subscription is checked against the deal's terms (open, currency, "
+            "tickets) and recorded as a draft; submitting it from the list checks the "
+            "investor's eligibility.",
+            submit="Record the subscription",
+        )
+
+    def has_move_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("deals.change_subscription")
+
+    @admin.action(description="Submit (checks eligibility)", permissions=["move"])
+    def submit(self, request: HttpRequest, queryset) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda s: subscription_submit(subscription=s, by=request.user),
+            "submitted",
+        )
+
+    @admin.action(description="Record the signature", permissions=["move"])
+    def sign(self, request: HttpRequest, queryset) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda s: subscription_sign(subscription=s, by=request.user),
+            "signed",
+        )
+
+    @admin.action(description="Record the funds received", permissions=["move"])
+    def fund(self, request: HttpRequest, queryset) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda s: subscription_fund(subscription=s, by=request.user),
+            "funded",
+        )
+
+    @admin.action(description="Withdraw", permissions=["move"])
+    def withdraw(self, request: HttpRequest, queryset) -> None:
+        reason = f"Withdrawn from the admin by {request.user}"
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda s: subscription_withdraw(subscription=s, by=request.user, reason=reason),
+            "withdrawn",
+        )

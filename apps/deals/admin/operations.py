@@ -1,0 +1,294 @@
+"""The operations of a deal, read-only, with their reversal and defaults actions."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.admin import ReadOnlyAdminMixin, run_for_each
+from apps.deals.admin.common import money_column
+from apps.deals.models import (
+    CapitalCall,
+    CapitalCallNotice,
+    CapitalCallPayment,
+    Closing,
+    Deal,
+    Distribution,
+    DistributionLine,
+    FeeCharge,
+    SecondaryTransfer,
+)
+from apps.deals.selectors import notices_with_paid
+from apps.deals.services import (
+    capital_calls_flag_defaults,
+    deal_operation_reverse,
+)
+from apps.ledger.models import OperationState
+
+# --- the operations of a deal -----------------------------------------------------------------
+#
+# Closings, calls, payments, distributions, fees and transfers are written by their services with
+# their ledger operation and never edited: the admin lists them and, for staff who may reverse
+# operations, proposes their reversal (finance approves and executes it in the ledger admin).
+
+EXECUTED = OperationState.EXECUTED
+
+
+class NoticeAmountsMixin:
+    """The amount, paid and outstanding columns of notices annotated by
+    :func:`~apps.deals.selectors.notices_with_paid`."""
+
+    amount = money_column("amount_minor", "amount", "call.deal.currency")
+    paid = money_column("paid_minor", "paid", "call.deal.currency")
+
+    outstanding = money_column("outstanding_minor", "outstanding", "call.deal.currency")
+
+
+class FlagDefaultsMixin:
+    """The action flagging every unpaid notice past its due date as a default."""
+
+    def has_flag_defaults_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("deals.change_capitalcallnotice")
+
+    @admin.action(
+        description="Flag unpaid notices past due as defaults (all calls, not only the selected)",
+        permissions=["flag_defaults"],
+    )
+    def flag_defaults(self, request: HttpRequest, queryset: QuerySet) -> None:
+        flagged = capital_calls_flag_defaults(today=timezone.localdate(), by=request.user)
+        if flagged:
+            self.message_user(
+                request, f"{flagged} notice(s) flagged as defaults.", messages.SUCCESS
+            )
+        else:
+            self.message_user(request, "No unpaid notice is past due: none flagged.", messages.INFO)
+
+
+class DealRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A deal operation's record, shown read-only; undone only by reversing its operation."""
+
+    list_per_page = 50
+    ordering = ["-pk"]
+    actions = ["propose_reversal"]
+
+    @admin.display(description="state", ordering="operation__state")
+    def state(self, record) -> str:
+        return record.operation.get_state_display()
+
+    def has_reverse_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ledger.reverse_operation")
+
+    @admin.action(description="Propose the reversal", permissions=["reverse"])
+    def propose_reversal(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = f"Reversal proposed from the admin by {request.user.email}"
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda record: deal_operation_reverse(
+                operation=record.operation, by=request.user, reason=reason
+            ),
+            "reversal(s) proposed, for finance to approve and execute in the ledger",
+        )
+
+
+@admin.register(Closing)
+class ClosingAdmin(DealRecordAdmin):
+    list_display = [
+        "deal",
+        "number",
+        "effective_date",
+        "final",
+        "amount",
+        "equalisation",
+        "operation",
+        "state",
+    ]
+    list_filter = ["operation__state", "final", "deal"]
+    search_fields = ["deal__name", "subscriptions__investor__legal_name"]
+    list_select_related = ["deal", "operation"]
+    readonly_fields = ["amount", "equalisation"]
+
+    amount = money_column("amount_minor", "commitments accepted", "deal.currency")
+    equalisation = money_column("equalisation_minor", "equalisation", "deal.currency")
+
+
+class CapitalCallNoticeInline(NoticeAmountsMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = CapitalCallNotice
+    fields = ["investor", "amount", "paid", "outstanding", "defaulted_at"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return notices_with_paid(super().get_queryset(request)).select_related(
+            "investor", "call__deal", "call__operation"
+        )
+
+
+@admin.register(CapitalCall)
+class CapitalCallAdmin(FlagDefaultsMixin, DealRecordAdmin):
+    list_display = [
+        "deal",
+        "number",
+        "call_date",
+        "due_date",
+        "amount",
+        "purpose",
+        "operation",
+        "state",
+    ]
+    list_filter = ["operation__state", "deal"]
+    search_fields = ["deal__name", "purpose", "notices__investor__legal_name"]
+    list_select_related = ["deal", "operation"]
+    readonly_fields = ["amount"]
+    inlines = [CapitalCallNoticeInline]
+    actions = ["propose_reversal", "flag_defaults"]
+
+    amount = money_column("amount_minor", "amount", "deal.currency")
+
+
+class DefaultedFilter(admin.SimpleListFilter):
+    title = "defaulted"
+    parameter_name = "defaulted"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "Defaulted"), ("no", "Not defaulted")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(defaulted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(defaulted_at__isnull=True)
+        return queryset
+
+
+@admin.register(CapitalCallNotice)
+class CapitalCallNoticeAdmin(
+    NoticeAmountsMixin, FlagDefaultsMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin
+):
+    list_display = [
+        "investor",
+        "deal",
+        "call_number",
+        "amount",
+        "paid",
+        "outstanding",
+        "defaulted_at",
+        "call_state",
+    ]
+    list_filter = [DefaultedFilter, "call__operation__state", "call__deal"]
+    search_fields = ["investor__legal_name", "call__deal__name"]
+    list_select_related = ["investor", "call__deal", "call__operation"]
+    list_per_page = 100
+    ordering = ["-call_id", "pk"]
+    readonly_fields = ["amount", "paid", "outstanding"]
+    actions = ["flag_defaults"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return notices_with_paid(super().get_queryset(request))
+
+    @admin.display(description="deal", ordering="call__deal__name")
+    def deal(self, notice: CapitalCallNotice) -> Deal:
+        return notice.call.deal
+
+    @admin.display(description="call", ordering="call__number")
+    def call_number(self, notice: CapitalCallNotice) -> int:
+        return notice.call.number
+
+    @admin.display(description="call state", ordering="call__operation__state")
+    def call_state(self, notice: CapitalCallNotice) -> str:
+        return notice.call.operation.get_state_display()
+
+
+@admin.register(CapitalCallPayment)
+class CapitalCallPaymentAdmin(DealRecordAdmin):
+    list_display = ["investor", "deal", "call_number", "amount", "paid_on", "operation", "state"]
+    list_filter = ["operation__state", "notice__call__deal"]
+    search_fields = ["notice__investor__legal_name", "notice__call__deal__name"]
+    list_select_related = ["notice__investor", "notice__call__deal", "operation"]
+    readonly_fields = ["amount"]
+
+    amount = money_column("amount_minor", "amount", "notice.call.deal.currency")
+
+    @admin.display(description="investor", ordering="notice__investor__legal_name")
+    def investor(self, payment: CapitalCallPayment):
+        return payment.notice.investor
+
+    @admin.display(description="deal", ordering="notice__call__deal__name")
+    def deal(self, payment: CapitalCallPayment) -> Deal:
+        return payment.notice.call.deal
+
+    @admin.display(description="call", ordering="notice__call__number")
+    def call_number(self, payment: CapitalCallPayment) -> int:
+        return payment.notice.call.number
+
+
+class DistributionLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DistributionLine
+    fields = ["investor", "amount"]
+    readonly_fields = fields
+    extra = 0
+
+    amount = money_column("amount_minor", "amount", "distribution.deal.currency")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("investor", "distribution__deal")
+
+
+@admin.register(Distribution)
+class DistributionAdmin(DealRecordAdmin):
+    list_display = [
+        "deal",
+        "number",
+        "kind",
+        "distributed_on",
+        "proceeds",
+        "lp",
+        "gp",
+        "closes_deal",
+        "operation",
+        "state",
+    ]
+    list_filter = ["operation__state", "kind", "closes_deal", "deal"]
+    search_fields = ["deal__name", "lines__investor__legal_name"]
+    list_select_related = ["deal", "operation"]
+    readonly_fields = ["proceeds", "lp", "gp"]
+    inlines = [DistributionLineInline]
+
+    proceeds = money_column("proceeds_minor", "proceeds", "deal.currency")
+    lp = money_column("lp_minor", "to investors (LP)", "deal.currency")
+    gp = money_column("gp_minor", "carried interest (GP)", "deal.currency")
+
+
+@admin.register(FeeCharge)
+class FeeChargeAdmin(DealRecordAdmin):
+    list_display = ["deal", "number", "period_start", "period_end", "amount", "operation", "state"]
+    list_filter = ["operation__state", "deal"]
+    search_fields = ["deal__name"]
+    list_select_related = ["deal", "operation"]
+    readonly_fields = ["amount"]
+
+    amount = money_column("amount_minor", "amount", "deal.currency")
+
+
+@admin.register(SecondaryTransfer)
+class SecondaryTransferAdmin(DealRecordAdmin):
+    list_display = [
+        "deal",
+        "number",
+        "seller",
+        "buyer",
+        "units",
+        "price",
+        "transferred_on",
+        "operation",
+        "state",
+    ]
+    list_filter = ["operation__state", "deal"]
+    search_fields = ["deal__name", "seller__legal_name", "buyer__legal_name"]
+    list_select_related = ["deal", "operation", "seller", "buyer"]
+    readonly_fields = ["price"]
+
+    price = money_column("price_minor", "price", "deal.currency")
