@@ -33,7 +33,11 @@ from tests.deals.conftest import eur, figures
 from tests.factories import UserFactory
 from tests.ledger.conftest import post, requires_postgresql
 
-pytestmark = [requires_postgresql, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    requires_postgresql,
+    # The rule sets the migrations publish must survive the flush after each test.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 INVESTORS = 500
 CLOSING = date(2021, 6, 30)

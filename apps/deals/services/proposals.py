@@ -9,6 +9,7 @@ parameters and must come to the very legs that were proposed, or it is refused a
 (the books moved on: cancel and propose again). A proposal may be cancelled until it executes.
 """
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -84,7 +85,7 @@ def deal_operation_propose(*, deal: Deal, action: str, by: User, **params: Any) 
     operation = operation_create(
         kind=plan.kind,
         legs=plan.legs,
-        idempotency_key=f"{plan.key}-proposed-{Proposal.objects.count() + 1}",
+        idempotency_key=f"{plan.key}-proposed-{uuid.uuid4().hex}",
         description=plan.description,
         effective_at=start_of(plan.on),
         by=by,
