@@ -1,5 +1,6 @@
 """A small world of deals for the operation tests: people, investors with cash, vehicles."""
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -150,6 +151,15 @@ class Books:
         return [
             s.investor for s in Subscription.objects.filter(deal=deal).select_related("investor")
         ]
+
+
+@pytest.fixture
+def published_rule_sets(db) -> None:
+    """The rule sets the migrations publish, again: a transactional test's flush removed them."""
+    from django.apps import apps
+
+    first = importlib.import_module("apps.compliance.migrations.0002_first_rule_sets")
+    first.publish(apps, None)
 
 
 @pytest.fixture

@@ -35,8 +35,8 @@ from tests.ledger.conftest import post, requires_postgresql
 
 pytestmark = [
     requires_postgresql,
-    # The rule sets the migrations publish must survive the flush after each test.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("published_rule_sets"),
 ]
 
 INVESTORS = 500
