@@ -160,7 +160,7 @@ class World:
         return capital_call_payment_record(
             notice=notice,
             amount=amount,
-            paid_on=TODAY - timedelta(days=20),
+            paid_on=notice.call.call_date,
             by=self.ops,
             approved_by=self.finance,
         )

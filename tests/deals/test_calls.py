@@ -179,3 +179,17 @@ def test_the_daily_task_flags_defaults_as_the_system(books, fund):
     _call(books, fund, eur(7_000))  # due 31 March 2026, unpaid since
     assert flag_call_defaults.delay().get() == 3
     assert all(n.history.first().history_user is None for n in CapitalCallNotice.objects.all())
+
+
+def test_a_payment_dated_before_its_call_is_refused(books, fund):
+    notice = _call(books, fund, eur(7_000)).notices.first()
+    books.deposit(notice.investor, eur(7_000))
+    with pytest.raises(OperationRefused, match="cannot be paid on 2026-02-28"):
+        capital_call_payment_record(
+            notice=notice,
+            amount=eur(1_000),
+            paid_on=date(2026, 2, 28),
+            by=books.ops,
+            approved_by=books.finance,
+        )
+    assert not notice.payments.exists()

@@ -7,7 +7,12 @@ import pytest
 
 from apps.captable.selectors import cap_table
 from apps.deals.models import Closing, DealState, SubscriptionState
-from apps.deals.services import TransitionRefused, deal_close, subscriptions_scale_back
+from apps.deals.services import (
+    OperationRefused,
+    TransitionRefused,
+    deal_close,
+    subscriptions_scale_back,
+)
 from apps.ledger.verification import ledger_verify_report
 from tests.deals.conftest import eur
 
@@ -73,3 +78,16 @@ def test_a_final_closing_needs_the_deal_in_closing(books):
     with pytest.raises(TransitionRefused, match="a final closing is not possible"):
         deal_close(deal=deal, by=books.ops, approved_by=books.finance, effective_date=FIRST)
     assert not Closing.objects.exists()
+
+
+def test_a_later_closing_dated_before_the_first_is_refused(books):
+    deal = books.deal("Backdated", equalisation_rate=Decimal("0.05"))
+    books.close(deal, [eur(100_000)], on=SECOND, final=False)
+    books.subscribe(deal, eur(100_000))
+    subscriptions_scale_back(deal=deal, by=books.ops)
+
+    with pytest.raises(OperationRefused, match="a later closing cannot be dated 2026-01-01"):
+        deal_close(
+            deal=deal, by=books.ops, approved_by=books.finance, effective_date=FIRST, final=False
+        )
+    assert Closing.objects.count() == 1

@@ -165,6 +165,10 @@ def plan_call_payment(
         raise OperationRefused(f"{notice.call} was reversed: nothing is owed on it")
     if amount.amount_minor <= 0:
         raise OperationRefused("a payment is a positive amount")
+    if paid_on < notice.call.call_date:
+        raise OperationRefused(
+            f"{notice.call} was made on {notice.call.call_date}: it cannot be paid on {paid_on}"
+        )
     outstanding = notice_outstanding(notice)
     if amount.amount_minor > outstanding.amount_minor:
         raise OperationRefused(

@@ -39,10 +39,11 @@ from apps.deals.services.common import (
     vehicle_account,
 )
 from apps.investors.models import Investor
-from apps.ledger.models import AccountPurpose, Operation, OperationKind
+from apps.ledger.models import AccountPurpose, Operation, OperationKind, OperationState
 from apps.ledger.services import Leg
 
 UNIT_SCALE = Decimal("1E-10")
+EXECUTED = OperationState.EXECUTED
 SCALED_TO_NOTHING = "scaled back to nothing: the deal was over-subscribed"
 
 
@@ -59,8 +60,7 @@ def _equalisation(
 ) -> tuple[dict[int, Money], dict[int, Money]]:
     """Return what each new subscription pays and each earlier one receives, by investor id."""
     currency = deal.currency
-    first = Closing.objects.filter(deal=deal, operation__state="executed").order_by("number")
-    first = first.first()
+    first = Closing.objects.filter(deal=deal, operation__state=EXECUTED).order_by("number").first()
     if first is None or not deal.equalisation_rate:
         return {}, {}
     paid = {
@@ -121,6 +121,12 @@ def plan_closing(*, deal: Deal, by: User, effective_date: date, final: bool = Tr
         )
     if deal.share_class is None:
         raise OperationRefused(f"{deal} names no class of units to issue")
+    last = Closing.objects.filter(deal=deal, operation__state=EXECUTED).order_by("number").last()
+    if last is not None and effective_date < last.effective_date:
+        raise OperationRefused(
+            f"{last} took effect on {last.effective_date}: a later closing cannot be dated "
+            f"{effective_date}"
+        )
     subscriptions = list(
         Subscription.objects.select_for_update(of=("self",))
         .filter(deal=deal, state=SubscriptionState.FUNDED, closing__isnull=True)
