@@ -1,18 +1,14 @@
 """The admin lists every deal operation, proposes reversals and flags defaults through services."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import count
 
 import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.captable.services import share_class_create
-from apps.compliance.services import assessment_record
 from apps.core.money import Money
 from apps.deals.models import (
     CapitalCall,
@@ -28,26 +24,14 @@ from apps.deals.models import (
 from apps.deals.services import (
     capital_call_issue,
     capital_call_payment_record,
-    deal_close,
-    deal_create,
-    deal_open,
-    deal_start_closing,
     distribution_record,
     management_fee_charge,
     secondary_transfer,
-    subscription_create,
-    subscription_fund,
-    subscription_sign,
-    subscription_submit,
-    subscriptions_scale_back,
 )
-from apps.investors.models import Investor, SanctionsStatus
-from apps.investors.services import investor_create, kyc_approve, kyc_submit
-from apps.ledger.models import Account, AccountPurpose, Operation, OperationState
-from apps.ledger.services import AccountSpec, account_bulk_open, account_open
-from tests.captable.conftest import make_issuer
-from tests.factories import StaffFactory, UserFactory
-from tests.ledger.conftest import post
+from apps.investors.models import Investor
+from apps.ledger.models import Operation, OperationState
+from tests.deals.conftest import Books, eur
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,90 +41,24 @@ CLOSED_ON = TODAY - timedelta(days=200)
 REGIME = "fr_min_ticket_100k"
 
 
-def eur(major: int | str) -> Money:
-    return Money.from_decimal(Decimal(str(major)), "EUR")
-
-
 @dataclass
-class World:
-    """Deals built with their services, as operations staff and finance would."""
-
-    ops: User
-    finance: User
-    officer: User
-    bank: Account
-    names: count = field(default_factory=lambda: count(1))
-
-    def investor(self, cash: Money | None = None) -> Investor:
-        person = investor_create(
-            kind="person",
-            legal_name=f"Investor {next(self.names)}",
-            country_of_residence="FR",
-            tax_residence_country="FR",
-            by=self.ops,
-        )
-        kyc_submit(investor=person, by=self.ops)
-        kyc_approve(investor=person, by=self.officer, reason="checked")
-        Investor.objects.filter(pk=person.pk).update(sanctions_status=SanctionsStatus.CLEAR)
-        assessment_record(
-            investor=person, regime=REGIME, answers={"professional_client": False}, by=None
-        )
-        person = Investor.objects.get(pk=person.pk)
-        if cash is not None:
-            self.deposit(person, cash)
-        return person
-
-    def deposit(self, person: Investor, amount: Money) -> None:
-        cash = Account.objects.filter(
-            owner_type__model="investor", owner_id=person.pk, purpose=AccountPurpose.CASH
-        ).first()
-        if cash is None:
-            spec = AccountSpec("cash", "EUR", owner=person, allow_negative=False)
-            cash = account_bulk_open(specs=[spec], by=self.finance)[0]
-        post([(self.bank, -amount), (cash, amount)], maker=self.ops, checker=self.finance)
-
-    def deal(self, name: str, **terms) -> Deal:
-        vehicle = make_issuer(f"{name} vehicle", self.ops, kind="spv")
-        units = share_class_create(issuer=vehicle, name="Units", class_type="units", by=self.ops)
-        fields = {
-            "asset_class": "equity",
-            "currency": "EUR",
-            "unit_price_minor": 100,
-            "target_minor": eur(100_000).amount_minor,
-            "hard_cap_minor": eur(10_000_000).amount_minor,
-            "min_ticket_minor": eur(100_000).amount_minor,
-            "eligible_regimes": [REGIME],
-            **terms,
-        }
-        deal = deal_create(name=name, issuer=vehicle, share_class=units, by=self.ops, **fields)
-        return deal_open(deal=deal, by=self.ops)
-
-    def close(self, deal: Deal, investors: list[Investor], amount: Money) -> Closing:
-        for person in investors:
-            subscription = subscription_create(
-                deal=deal, investor=person, amount=amount, by=self.ops
-            )
-            subscription = subscription_submit(subscription=subscription, by=self.ops)
-            subscription = subscription_sign(subscription=subscription, by=self.ops)
-            subscription_fund(subscription=subscription, by=self.ops)
-        subscriptions_scale_back(deal=deal, by=self.ops)
-        deal_start_closing(deal=deal, by=self.ops)
-        return deal_close(
-            deal=deal, by=self.ops, approved_by=self.finance, effective_date=CLOSED_ON
-        )
+class World(Books):
+    """The deals' test world, with the closed deals these admin pages show."""
 
     def spv(self, name: str = "Atlas co-investment") -> tuple[Deal, Closing, list[Investor]]:
         """A closed SPV: two investors of 100,000 each, with cash left for fees."""
         deal = self.deal(name, management_fee_rate=Decimal("0.02"))
-        investors = [self.investor(eur(110_000)), self.investor(eur(110_000))]
-        closing = self.close(deal, investors, eur(100_000))
+        investors = [self.investor(cash=eur(110_000)), self.investor(cash=eur(110_000))]
+        for person in investors:
+            self.subscribe(deal, eur(100_000), person=person)
+        closing = self.close(deal, on=CLOSED_ON)
         deal.refresh_from_db()
         return deal, closing, investors
 
     def fund(self, investors: int = 2, name: str = "Orion Fund I") -> Deal:
         """A closed fund whose investors committed 100,000 each, drawn by calls."""
         deal = self.deal(name, drawn_by_calls=True, asset_class="fund_units")
-        self.close(deal, [self.investor() for _ in range(investors)], eur(100_000))
+        self.close(deal, [eur(100_000)] * investors, on=CLOSED_ON)
         deal.refresh_from_db()
         return deal
 
@@ -167,16 +85,8 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
-    finance = UserFactory(is_staff=True, roles=[Role.FINANCE])
-    return World(
-        ops=UserFactory(is_staff=True, roles=[Role.OPERATIONS]),
-        finance=finance,
-        officer=UserFactory(is_staff=True, roles=[Role.COMPLIANCE]),
-        bank=account_open(
-            purpose=AccountPurpose.BANK, currency="EUR", name="Client bank", by=finance
-        ),
-    )
+def world(books) -> World:
+    return World(ops=books.ops, finance=books.finance, officer=books.officer)
 
 
 @pytest.fixture
@@ -222,7 +132,7 @@ def test_every_deal_operation_is_listed_with_its_amounts_and_state(world, financ
     transfer = secondary_transfer(
         deal=deal,
         seller=first,
-        buyer=world.investor(eur(100_000)),
+        buyer=world.investor(cash=eur(100_000)),
         units=Decimal(40_000),
         price=eur(100_000),
         on=CLOSED_ON + timedelta(days=60),
