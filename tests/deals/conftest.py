@@ -7,8 +7,11 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db.models import Sum
+from django.test import Client
 
+from apps.accounts.demo import current_totp_code
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.captable.models import Movement
@@ -34,6 +37,7 @@ from apps.ledger.models import Account, AccountPurpose, Entry
 from apps.ledger.selectors import balance
 from apps.ledger.services import AccountSpec, account_bulk_open, account_open
 from tests.captable.conftest import make_issuer
+from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.ledger.conftest import post
 
@@ -151,6 +155,21 @@ class Books:
         return [
             s.investor for s in Subscription.objects.filter(deal=deal).select_related("investor")
         ]
+
+
+@pytest.fixture
+def admin_as(db):
+    """Return a function giving ``user`` an authenticator and a client signed in to the admin."""
+
+    def _sign_in(user) -> Client:
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        client = Client()
+        response = sign_in(client, user, code=current_totp_code(secret))
+        assert response.status_code == 302, response.content
+        return client
+
+    return _sign_in
 
 
 @pytest.fixture

@@ -3,38 +3,20 @@
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from apps.accounts.demo import current_totp_code
 from apps.captable.services import share_class_create
 from apps.deals.models import Deal, DealState, Subscription, SubscriptionState
 from apps.deals.services import deal_create, deal_open, deal_update, subscription_create
 from tests.captable.conftest import make_issuer
-from tests.conftest import sign_in
 from tests.deals.conftest import eur
 
 pytestmark = pytest.mark.django_db
 
 DEALS = "/admin/deals/deal/"
 SUBSCRIPTIONS = "/admin/deals/subscription/"
-
-
-@pytest.fixture
-def admin_as(db):
-    """Return a function giving ``user`` an authenticator and a client signed in to the admin."""
-
-    def _sign_in(user) -> Client:
-        secret = generate_totp_secret()
-        TOTP.activate(user, secret)
-        client = Client()
-        response = sign_in(client, user, code=current_totp_code(secret))
-        assert response.status_code == 302, response.content
-        return client
-
-    return _sign_in
 
 
 @pytest.fixture

@@ -38,7 +38,6 @@ pytestmark = pytest.mark.django_db
 ADMIN = "/admin/deals"
 TODAY = timezone.localdate()
 CLOSED_ON = TODAY - timedelta(days=200)
-REGIME = "fr_min_ticket_100k"
 
 
 @dataclass

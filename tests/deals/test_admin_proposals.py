@@ -3,18 +3,15 @@
 from datetime import date
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from apps.accounts.demo import current_totp_code
 from apps.deals.models import Closing, DealState, Proposal, ProposalAction
 from apps.deals.services import (
     deal_operation_propose,
 )
 from apps.deals.services.proposals import decode
 from apps.ledger.models import Account, Operation, OperationState
-from tests.conftest import sign_in
 from tests.deals.conftest import eur
 
 pytestmark = pytest.mark.django_db
@@ -22,21 +19,6 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/deals/proposal/"
 ADD = f"{URL}add/"
 CLOSING_DAY = date(2026, 3, 31)
-
-
-@pytest.fixture
-def admin_as(db):
-    """Return a function giving ``user`` an authenticator and a client signed in to the admin."""
-
-    def _sign_in(user) -> Client:
-        secret = generate_totp_secret()
-        TOTP.activate(user, secret)
-        client = Client()
-        response = sign_in(client, user, code=current_totp_code(secret))
-        assert response.status_code == 302, response.content
-        return client
-
-    return _sign_in
 
 
 @pytest.fixture
