@@ -25,10 +25,12 @@ from apps.deals.models import (
     Subscription,
 )
 from apps.deals.services import (
+    deal_cancel,
     deal_create,
     deal_open,
     deal_start_closing,
     deal_update,
+    deal_wind_up,
     subscription_create,
     subscription_fund,
     subscription_sign,
@@ -248,7 +250,7 @@ class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     ]
     readonly_fields = list(DEAL_AMOUNTS)
     inlines = [SubscriptionInline]
-    actions = ["open_deals", "start_closing", "scale_back"]
+    actions = ["open_deals", "start_closing", "scale_back", "cancel_deals", "wind_up"]
 
     unit_price = money_column("unit_price_minor", "unit price", "currency")
     target = money_column("target_minor", "target", "currency")
@@ -356,6 +358,28 @@ class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
             queryset,
             lambda d: subscriptions_scale_back(deal=d, by=request.user),
             "scaled back",
+        )
+
+    @admin.action(description="Cancel (nothing closed yet)", permissions=["move"])
+    def cancel_deals(self, request: HttpRequest, queryset) -> None:
+        reason = f"Cancelled from the admin by {request.user}"
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda d: deal_cancel(deal=d, by=request.user, reason=reason),
+            "cancelled",
+        )
+
+    @admin.action(description="Wind the vehicle up (no cash left)", permissions=["move"])
+    def wind_up(self, request: HttpRequest, queryset) -> None:
+        reason = f"Wound up from the admin by {request.user}"
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda d: deal_wind_up(deal=d, by=request.user, reason=reason),
+            "wound up",
         )
 
 

@@ -21,10 +21,12 @@ from apps.deals.services.proposals import (
 )
 from apps.deals.services.reversals import deal_operation_reverse
 from apps.deals.services.subscriptions import (
+    deal_cancel,
     deal_create,
     deal_open,
     deal_start_closing,
     deal_update,
+    deal_wind_up,
     scaled_back,
     subscription_create,
     subscription_fund,
@@ -42,6 +44,7 @@ __all__ = [
     "capital_call_issue",
     "capital_call_payment_record",
     "capital_calls_flag_defaults",
+    "deal_cancel",
     "deal_close",
     "deal_create",
     "deal_open",
@@ -51,6 +54,7 @@ __all__ = [
     "deal_proposal_execute",
     "deal_start_closing",
     "deal_update",
+    "deal_wind_up",
     "distribution_record",
     "fee_bases",
     "interest_distribute",

@@ -23,13 +23,21 @@ from apps.core.money import Money, allocate
 from apps.core.services import model_update
 from apps.deals.models import (
     LIVE_SUBSCRIPTIONS,
+    Closing,
     Deal,
     DealState,
     Subscription,
     SubscriptionState,
 )
-from apps.deals.services.common import SubscriptionRefused, money_text, move
+from apps.deals.services.common import (
+    SubscriptionRefused,
+    TransitionRefused,
+    money_text,
+    move,
+)
 from apps.investors.models import Investor
+from apps.ledger.models import AccountPurpose, OperationState
+from apps.ledger.selectors import owner_balances
 
 
 @transaction.atomic
@@ -78,6 +86,56 @@ def deal_open(*, deal: Deal, by: User) -> Deal:
 @transaction.atomic
 def deal_start_closing(*, deal: Deal, by: User) -> Deal:
     return move(deal, "start_closing", by=by)
+
+
+@transaction.atomic
+def deal_cancel(*, deal: Deal, by: User, reason: str) -> Deal:
+    """Abandon an open or closing deal before anything closed; its live subscriptions are
+    rejected with ``reason``. A deal with a closing must have it reversed first."""
+    if not reason.strip():
+        raise TransitionRefused("say why the deal is cancelled")
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    closed = Closing.objects.filter(deal=deal, operation__state=OperationState.EXECUTED)
+    if closed.exists():
+        raise TransitionRefused(
+            f"{deal} has {closed.count()} closing(s): reverse them before cancelling it"
+        )
+    cancelled = move(deal, "cancel", by=by, reason=reason)
+    live = list(
+        Subscription.objects.select_for_update().filter(
+            deal=deal, state__in=[SubscriptionState.SUBMITTED, *LIVE_SUBSCRIPTIONS]
+        )
+    )
+    for subscription in live:
+        subscription.reject()
+        subscription.reasons = [f"the deal was cancelled: {reason}"]
+    with acting(user=by):
+        Subscription.objects.filter(pk__in=[s.pk for s in live]).update(
+            state=SubscriptionState.REJECTED, reasons=[f"the deal was cancelled: {reason}"]
+        )
+        Subscription.history.bulk_history_create(
+            live, update=True, default_user=by, default_change_reason=reason
+        )
+    return cancelled
+
+
+@transaction.atomic
+def deal_wind_up(*, deal: Deal, by: User, reason: str) -> Deal:
+    """Record the end of a closed deal's vehicle, once it holds no cash any more."""
+    if not reason.strip():
+        raise TransitionRefused("say why the deal is wound up")
+    deal = Deal.objects.select_for_update().select_related("issuer").get(pk=deal.pk)
+    left = [
+        money
+        for account, money in owner_balances(deal.issuer).items()
+        if account.purpose == AccountPurpose.CASH and money.amount_minor
+    ]
+    if left:
+        raise TransitionRefused(
+            f"{deal.issuer} still holds {', '.join(m.format() for m in left)}: "
+            "distribute or return it before winding the vehicle up"
+        )
+    return move(deal, "wind_up", by=by, reason=reason)
 
 
 @transaction.atomic
