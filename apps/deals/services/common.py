@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -20,6 +20,8 @@ from apps.deals.models import Deal
 from apps.investors.models import Investor
 from apps.ledger.models import Account, Operation
 from apps.ledger.services import AccountSpec, Leg, account_bulk_open, account_open
+
+FSMRecord = TypeVar("FSMRecord", bound=models.Model)
 
 
 class TransitionRefused(DomainError):
@@ -48,7 +50,9 @@ def check_currency(amount: Money, deal: Deal, what: str) -> None:
         )
 
 
-def move(instance, transition_name: str, *, by: User | None, reason: str = "", **fields: Any):
+def move(
+    instance: FSMRecord, transition_name: str, *, by: User | None, reason: str = "", **fields: Any
+) -> FSMRecord:
     """Lock ``instance``, apply its FSM transition and ``fields``, and save with history."""
     model = type(instance)
     with acting(user=by):
