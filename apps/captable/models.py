@@ -385,3 +385,30 @@ class Movement(models.Model):
 
     def delete(self, *args, **kwargs):
         raise MovementAppendOnly("holding movements cannot be deleted; record a new movement")
+
+
+class MovementSeal(models.Model):
+    """The digest of one change's movements of one issuer, chained to the previous seal
+    (:mod:`apps.captable.seals`). Written once, with the movements."""
+
+    operation = models.ForeignKey("ledger.Operation", on_delete=models.PROTECT, related_name="+")
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="+")
+    operation_sequence = models.PositiveBigIntegerField()
+    count = models.PositiveIntegerField(help_text="How many movements it seals.")
+    previous_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["operation_sequence", "issuer"]
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "issuer"], name="captable_one_seal"),
+        ]
+        indexes = [models.Index(fields=["operation_sequence", "issuer"], name="captable_seal_idx")]
+
+    def __str__(self) -> str:
+        return f"Seal of operation {self.operation_id} on issuer {self.issuer_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise MovementAppendOnly("a seal is written once")
+        super().save(*args, **kwargs)

@@ -38,6 +38,7 @@ from apps.captable.models import (
     Issuer,
     Movement,
     MovementKind,
+    MovementSeal,
     Security,
     SecurityKind,
     ShareClass,
@@ -45,6 +46,7 @@ from apps.captable.models import (
     VestingTerms,
 )
 from apps.captable.quantities import exact_sum, quantity_text
+from apps.captable.seals import GENESIS, SEALED_FIELDS, seal_digest
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.services import model_update
 from apps.ledger.exceptions import IdempotencyConflict, ProposalOutdated
@@ -347,12 +349,29 @@ class Change:
         )
 
     def write(self) -> None:
-        """Save the securities, then the movements, in bulk."""
+        """Save the securities, then the movements, in bulk, and seal the movements."""
         Security.objects.bulk_create(self.securities, batch_size=2000)
         for movement in self.movements:
             if movement.security is not None:
                 movement.security_id = movement.security.pk
         Movement.objects.bulk_create(self.movements, batch_size=5000)
+        if self.movements:
+            # Executing the operation locked the ledger's counter until commit: seals are
+            # written one change at a time, in the order of the operations.
+            previous = (
+                MovementSeal.objects.order_by("-operation_sequence", "-issuer_id")
+                .values_list("digest", flat=True)
+                .first()
+            ) or GENESIS
+            rows = [tuple(getattr(m, name) for name in SEALED_FIELDS) for m in self.movements]
+            MovementSeal.objects.create(
+                operation=self.operation,
+                issuer=self.issuer,
+                operation_sequence=self.operation.sequence,
+                count=len(rows),
+                previous_digest=previous,
+                digest=seal_digest(previous, rows),
+            )
 
 
 def security_amount(security: Security) -> int:

@@ -165,8 +165,18 @@ def _chunks(rows: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
+# Checks of the records higher layers keep with the books (the cap table's movements), by name;
+# they register themselves when their app is ready.
+_REGISTERED: dict[str, Callable[[Check], None]] = {}
+
+
+def register_check(name: str, run: Callable[[Check], None]) -> None:
+    """Have ``ledger_verify`` also run ``run``, reporting under ``name``."""
+    _REGISTERED[name] = run
+
+
 def ledger_verify_report(*, progress: Progress | None = None) -> Report:
-    """Run every check of the books and return what each found."""
+    """Run every check of the books, and those registered, and return what each found."""
     checks: dict[str, Callable[[Check], None]] = {
         "balanced operations": _balanced,
         "gap-free sequence": _sequence,
@@ -174,6 +184,7 @@ def ledger_verify_report(*, progress: Progress | None = None) -> Report:
         "entry currency is the account's": _currencies,
         "hash chain": partial(_hash_chain, progress=progress),
         "history present": _history,
+        **_REGISTERED,
     }
     report = Report(checks=[])
     for name, run in checks.items():

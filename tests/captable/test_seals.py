@@ -1,0 +1,97 @@
+"""Holding movements are sealed and chained: ledger_verify finds one changed behind our back."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from apps.captable.models import Movement, MovementSeal
+from apps.captable.services import security_transfer, shares_issue
+from apps.ledger.verification import ledger_verify_report
+from tests.captable.conftest import holder
+
+pytestmark = pytest.mark.django_db
+
+D1 = date(2026, 1, 10)
+
+
+@pytest.fixture
+def history(issuer, common, maker, people):
+    alice, bob = holder(issuer, "Alice", maker), holder(issuer, "Bob", maker)
+    shares = shares_issue(
+        share_class=common, stakeholder=alice, quantity=1000, effective_date=D1, **people
+    )
+    security_transfer(security=shares, to=bob, quantity=400, effective_date=D1, **people)
+    return shares
+
+
+def _seal_check(report):
+    return next(check for check in report.checks if check.name == "holding movements sealed")
+
+
+def _behind_our_back(sql: str, params: list) -> None:
+    """Change rows as a database superuser could, past the application and its triggers."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def test_each_change_is_sealed_and_chained_to_the_one_before(history):
+    first, second = MovementSeal.objects.order_by("operation_sequence")
+    assert (first.count, second.count) == (1, 3)  # issue; transfer out, balance, transfer in
+    assert second.previous_digest == first.digest
+    check = _seal_check(ledger_verify_report())
+    assert check.passed and check.checked == 2
+
+
+def test_a_movement_edited_behind_our_back_is_found(history):
+    moved = Movement.objects.order_by("pk").last()
+    _behind_our_back("UPDATE captable_movement SET quantity = 401 WHERE id = %s", [moved.pk])
+
+    check = _seal_check(ledger_verify_report())
+
+    assert check.breaches == [
+        f"the movements of operation {moved.operation_id} on issuer {moved.issuer_id} changed "
+        "after they were recorded"
+    ]
+
+
+def test_a_movement_slipped_into_a_change_is_found(history):
+    moved = Movement.objects.order_by("pk").first()
+    _behind_our_back(
+        "INSERT INTO captable_movement (operation_id, issuer_id, security_id, kind, quantity, "
+        "effective_date, security_kind, stakeholder_id, share_class_id, operation_sequence, "
+        "external_id) SELECT operation_id, issuer_id, security_id, kind, quantity, "
+        "effective_date, security_kind, stakeholder_id, share_class_id, operation_sequence, "
+        "external_id FROM captable_movement WHERE id = %s",
+        [moved.pk],
+    )
+
+    assert not _seal_check(ledger_verify_report()).passed
+
+
+def test_a_deleted_seal_leaves_its_movements_unsealed(history):
+    last = MovementSeal.objects.order_by("operation_sequence").last()
+    _behind_our_back("DELETE FROM captable_movementseal WHERE id = %s", [last.pk])
+
+    breaches = _seal_check(ledger_verify_report()).breaches
+    assert breaches == [
+        f"the movements of operation {last.operation_id} on issuer {last.issuer_id} have no seal"
+    ]
+
+
+def test_the_migration_seals_earlier_movements_as_they_would_have_been_sealed(history):
+    import importlib
+
+    from django.apps import apps
+
+    written = list(MovementSeal.objects.values_list("operation_id", "count", "digest"))
+    MovementSeal.objects.all().delete()
+
+    migration = importlib.import_module("apps.captable.migrations.0004_movement_seals")
+    migration.seal_existing(apps, None)
+
+    assert list(MovementSeal.objects.values_list("operation_id", "count", "digest")) == written
