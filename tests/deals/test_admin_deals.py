@@ -1,5 +1,6 @@
 """Operations staff create deals and subscriptions in the admin, through the services."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,13 @@ from django.test import Client
 
 from apps.captable.services import share_class_create
 from apps.deals.models import Deal, DealState, Subscription, SubscriptionState
-from apps.deals.services import deal_create, deal_open, deal_update, subscription_create
+from apps.deals.services import (
+    capital_call_issue,
+    deal_create,
+    deal_open,
+    deal_update,
+    subscription_create,
+)
 from tests.captable.conftest import make_issuer
 from tests.deals.conftest import eur
 
@@ -547,3 +554,22 @@ def test_staff_who_only_view_deals_cannot_move_them_along(books, draft, admin_as
 
     draft.refresh_from_db()
     assert draft.state == DealState.DRAFT
+
+
+def test_a_deals_page_shows_its_closings_and_calls(books, ops_client):
+    fund = books.deal("Orion", drawn_by_calls=True)
+    books.close(fund, [eur(100_000)])
+    capital_call_issue(
+        deal=fund,
+        amount=eur("2500.50"),
+        call_date=date(2026, 3, 1),
+        due_date=date(2026, 3, 31),
+        by=books.ops,
+        approved_by=books.finance,
+        purpose="bridge",
+    )
+
+    page = ops_client.get(f"{DEALS}{fund.pk}/change/").content.decode()
+
+    assert "€100,000.00" in page and "€2,500.50" in page and "bridge" in page
+    assert page.count("Executed") >= 2

@@ -19,6 +19,7 @@ from apps.core.admin import ReadOnlyAdminMixin, run_for_each
 from apps.core.exceptions import DomainError
 from apps.core.money import Money, minor_unit_digits
 from apps.deals.admin.common import DATE_INPUT, money_column, service_form_response, show_on_form
+from apps.deals.admin.operations import DEAL_OPERATION_INLINES
 from apps.deals.models import (
     Deal,
     DealState,
@@ -249,7 +250,7 @@ class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         ("Record", {"fields": ["state", "created_by", "created_at"]}),
     ]
     readonly_fields = list(DEAL_AMOUNTS)
-    inlines = [SubscriptionInline]
+    inlines = [SubscriptionInline, *DEAL_OPERATION_INLINES]
     actions = ["open_deals", "start_closing", "scale_back", "cancel_deals", "wind_up"]
 
     unit_price = money_column("unit_price_minor", "unit price", "currency")

@@ -292,3 +292,52 @@ class SecondaryTransferAdmin(DealRecordAdmin):
     readonly_fields = ["price"]
 
     price = money_column("price_minor", "price", "deal.currency")
+
+
+# --- a deal's operations, on the deal's page ----------------------------------------------------
+
+
+class DealRecordInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    show_change_link = True
+    ordering = ["number"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("operation", "deal")
+
+    @admin.display(description="state")
+    def state(self, record) -> str:
+        return record.operation.get_state_display()
+
+
+class ClosingInline(DealRecordInline):
+    model = Closing
+    fields = ["number", "effective_date", "final", "amount", "state"]
+    readonly_fields = fields
+    amount = money_column("amount_minor", "commitments accepted", "deal.currency")
+
+
+class CapitalCallInline(DealRecordInline):
+    model = CapitalCall
+    fields = ["number", "call_date", "due_date", "amount", "purpose", "state"]
+    readonly_fields = fields
+    amount = money_column("amount_minor", "amount called", "deal.currency")
+
+
+class DistributionInline(DealRecordInline):
+    model = Distribution
+    fields = ["number", "kind", "distributed_on", "proceeds", "lp", "gp", "state"]
+    readonly_fields = fields
+    proceeds = money_column("proceeds_minor", "proceeds", "deal.currency")
+    lp = money_column("lp_minor", "investors", "deal.currency")
+    gp = money_column("gp_minor", "carry", "deal.currency")
+
+
+class FeeChargeInline(DealRecordInline):
+    model = FeeCharge
+    fields = ["number", "period_start", "period_end", "amount", "state"]
+    readonly_fields = fields
+    amount = money_column("amount_minor", "management fee", "deal.currency")
+
+
+DEAL_OPERATION_INLINES = [ClosingInline, CapitalCallInline, DistributionInline, FeeChargeInline]
