@@ -303,3 +303,21 @@ def test_listing_twenty_notices_takes_a_bounded_number_of_queries(
 def test_empty_changelists_answer(finance_client, model):
     response = finance_client.get(f"{ADMIN}/{model._meta.model_name}/")
     assert _rows(response) == []
+
+
+def test_a_call_page_shows_its_first_notices_and_links_to_all_of_them(
+    world, finance_client, monkeypatch
+):
+    from apps.deals.admin.operations import CapitalCallNoticeInline
+
+    monkeypatch.setattr(CapitalCallNoticeInline, "shown", 2)
+    fund = world.fund(investors=3)
+    call = world.call(fund, eur(9_000), due=TODAY)
+
+    page = finance_client.get(f"{ADMIN}/capitalcall/{call.pk}/change/")
+
+    assert page.status_code == 200
+    assert len(page.context["inline_admin_formsets"][0].formset.forms) == 2
+    link = f"/admin/deals/capitalcallnotice/?call__id__exact={call.pk}"
+    assert f'<a href="{link}">All 3 notices</a>' in page.content.decode()
+    assert len(_rows(finance_client.get(link))) == 3

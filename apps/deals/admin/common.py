@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.core.money import Money
 
@@ -77,3 +79,30 @@ def service_form_response(
         "media": model_admin.media + form.media,
     }
     return TemplateResponse(request, "admin/deals/service_form.html", context)
+
+
+class FirstRowsInline(admin.TabularInline):
+    """An inline showing only the first :attr:`shown` rows: a deal may have thousands. The
+    parent page links to the full, paginated list (:func:`all_rows_link`)."""
+
+    shown = 50
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        shown = self.shown
+
+        class FirstRows(formset):
+            def get_queryset(self):
+                if not hasattr(self, "_first_rows"):
+                    self._first_rows = super().get_queryset()[:shown]
+                    len(self._first_rows)  # one query; each form then reads the cached rows
+                return self._first_rows
+
+        return FirstRows
+
+
+def all_rows_link(queryset, changelist: str, query: str, what: str) -> str:
+    """A link to the admin list ``changelist`` filtered by ``query``, saying how many rows."""
+    count = queryset.count()
+    url = f"{reverse(f'admin:{changelist}')}?{query}"
+    return format_html('<a href="{}">All {} {}</a>', url, count, what)

@@ -18,7 +18,14 @@ from apps.compliance.rules import REGIMES
 from apps.core.admin import ReadOnlyAdminMixin, run_for_each
 from apps.core.exceptions import DomainError
 from apps.core.money import Money, minor_unit_digits
-from apps.deals.admin.common import DATE_INPUT, money_column, service_form_response, show_on_form
+from apps.deals.admin.common import (
+    DATE_INPUT,
+    FirstRowsInline,
+    all_rows_link,
+    money_column,
+    service_form_response,
+    show_on_form,
+)
 from apps.deals.admin.operations import DEAL_OPERATION_INLINES
 from apps.deals.models import (
     Deal,
@@ -212,7 +219,7 @@ class DealForm(forms.ModelForm):
 DEAL_FORM_RENAMED = {column: field for field, column in DEAL_AMOUNTS.items()}
 
 
-class SubscriptionInline(ReadOnlyAdminMixin, admin.TabularInline):
+class SubscriptionInline(ReadOnlyAdminMixin, FirstRowsInline):
     model = Subscription
     fields = ["investor", "amount", "accepted", "priority", "state"]
     readonly_fields = fields
@@ -249,7 +256,7 @@ class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         *((name, {"fields": fields}) for name, fields in DEAL_FIELDSETS),
         ("Record", {"fields": ["state", "created_by", "created_at"]}),
     ]
-    readonly_fields = list(DEAL_AMOUNTS)
+    readonly_fields = [*DEAL_AMOUNTS, "all_subscriptions"]
     inlines = [SubscriptionInline, *DEAL_OPERATION_INLINES]
     actions = ["open_deals", "start_closing", "scale_back", "cancel_deals", "wind_up"]
 
@@ -334,6 +341,15 @@ class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     def has_move_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("deals.change_deal")
+
+    @admin.display(description="subscriptions")
+    def all_subscriptions(self, deal: Deal) -> str:
+        return all_rows_link(
+            deal.subscriptions,
+            "deals_subscription_changelist",
+            f"deal__id__exact={deal.pk}",
+            "subscriptions",
+        )
 
     @admin.action(description="Open for subscriptions", permissions=["move"])
     def open_deals(self, request: HttpRequest, queryset) -> None:

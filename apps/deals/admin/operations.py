@@ -7,7 +7,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin import ReadOnlyAdminMixin, run_for_each
-from apps.deals.admin.common import money_column
+from apps.deals.admin.common import FirstRowsInline, all_rows_link, money_column
 from apps.deals.models import (
     CapitalCall,
     CapitalCallNotice,
@@ -114,7 +114,7 @@ class ClosingAdmin(DealRecordAdmin):
     equalisation = money_column("equalisation_minor", "equalisation", "deal.currency")
 
 
-class CapitalCallNoticeInline(NoticeAmountsMixin, ReadOnlyAdminMixin, admin.TabularInline):
+class CapitalCallNoticeInline(NoticeAmountsMixin, ReadOnlyAdminMixin, FirstRowsInline):
     model = CapitalCallNotice
     fields = ["investor", "amount", "paid", "outstanding", "defaulted_at"]
     readonly_fields = fields
@@ -142,11 +142,20 @@ class CapitalCallAdmin(FlagDefaultsMixin, DealRecordAdmin):
     list_filter = ["operation__state", "deal"]
     search_fields = ["deal__name", "purpose", "notices__investor__legal_name"]
     list_select_related = ["deal", "operation"]
-    readonly_fields = ["amount"]
+    readonly_fields = ["amount", "all_notices"]
     inlines = [CapitalCallNoticeInline]
     actions = ["propose_reversal", "flag_defaults"]
 
     amount = money_column("amount_minor", "amount", "deal.currency")
+
+    @admin.display(description="notices")
+    def all_notices(self, call: CapitalCall) -> str:
+        return all_rows_link(
+            call.notices,
+            "deals_capitalcallnotice_changelist",
+            f"call__id__exact={call.pk}",
+            "notices",
+        )
 
 
 class DefaultedFilter(admin.SimpleListFilter):
@@ -189,6 +198,9 @@ class CapitalCallNoticeAdmin(
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return notices_with_paid(super().get_queryset(request))
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        return lookup == "call__id__exact" or super().lookup_allowed(lookup, value, request)
+
     @admin.display(description="deal", ordering="call__deal__name")
     def deal(self, notice: CapitalCallNotice) -> Deal:
         return notice.call.deal
@@ -225,7 +237,7 @@ class CapitalCallPaymentAdmin(DealRecordAdmin):
         return payment.notice.call.number
 
 
-class DistributionLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+class DistributionLineInline(ReadOnlyAdminMixin, FirstRowsInline):
     model = DistributionLine
     fields = ["investor", "amount"]
     readonly_fields = fields
@@ -254,8 +266,17 @@ class DistributionAdmin(DealRecordAdmin):
     list_filter = ["operation__state", "kind", "closes_deal", "deal"]
     search_fields = ["deal__name", "lines__investor__legal_name"]
     list_select_related = ["deal", "operation"]
-    readonly_fields = ["proceeds", "lp", "gp"]
+    readonly_fields = ["proceeds", "lp", "gp", "all_lines"]
     inlines = [DistributionLineInline]
+
+    @admin.display(description="lines")
+    def all_lines(self, distribution: Distribution) -> str:
+        return all_rows_link(
+            distribution.lines,
+            "deals_distributionline_changelist",
+            f"distribution__id__exact={distribution.pk}",
+            "lines, one per investor",
+        )
 
     proceeds = money_column("proceeds_minor", "proceeds", "deal.currency")
     lp = money_column("lp_minor", "to investors (LP)", "deal.currency")
@@ -341,3 +362,17 @@ class FeeChargeInline(DealRecordInline):
 
 
 DEAL_OPERATION_INLINES = [ClosingInline, CapitalCallInline, DistributionInline, FeeChargeInline]
+
+
+@admin.register(DistributionLine)
+class DistributionLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["investor", "distribution", "amount"]
+    list_filter = ["distribution__deal"]
+    search_fields = ["investor__legal_name", "distribution__deal__name"]
+    list_select_related = ["investor", "distribution__deal"]
+    list_per_page = 100
+
+    amount = money_column("amount_minor", "amount", "distribution.deal.currency")
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        return lookup == "distribution__id__exact" or super().lookup_allowed(lookup, value, request)
