@@ -1,6 +1,8 @@
 """Deals open, take subscriptions checked against their terms and the investor's eligibility,
 and scale over-subscription back exactly to the hard cap."""
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -206,3 +208,33 @@ def test_a_subscription_of_nothing_is_refused(deal, ops, officer):
             deal=deal, investor=investor(ops, officer, "Zero"), amount=eur(0), by=ops
         )
     assert not Subscription.objects.exists()
+
+
+def test_terms_that_cannot_work_are_refused_each_on_its_field(ops):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        deal_create(
+            name="Broken terms",
+            issuer=make_issuer("Broken SPV", ops, kind="spv"),
+            asset_class="equity",
+            currency="EUR",
+            unit_price_minor=0,
+            target_minor=eur(800_000).amount_minor,
+            hard_cap_minor=eur(500_000).amount_minor,
+            min_ticket_minor=eur(100_000).amount_minor,
+            max_ticket_minor=eur(50_000).amount_minor,
+            carry_rate=Decimal(1),
+            catch_up_rate=Decimal(1),
+            by=ops,
+        )
+
+    assert refused.value.message_dict == {
+        "unit_price_minor": ["A unit must cost more than nothing."],
+        "hard_cap_minor": ["The hard cap cannot be below the target (€800,000.00)."],
+        "max_ticket_minor": [
+            "The maximum ticket cannot be below the minimum ticket (€100,000.00)."
+        ],
+        "carry_rate": ["A rate is from 0 up to 1, 1 excluded (0.02 is 2 %)."],
+    }
+    assert not Deal.objects.exists()

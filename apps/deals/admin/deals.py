@@ -86,15 +86,6 @@ DEAL_FIELDSETS: list[tuple[str | None, list[str]]] = [
     ("Debt and notes", DEAL_TERMS[17:]),
 ]
 RATE_HELP = "A fraction: 0.02 is 2 %."
-# The rates the deal's constraints keep from 0 up to 1 (1 excluded but for the catch-up).
-DEAL_RATES = [
-    "setup_fee_rate",
-    "management_fee_rate",
-    "carry_rate",
-    "hurdle_rate",
-    "catch_up_rate",
-    "equalisation_rate",
-]
 
 
 def _amount_field(label: str, help_text: str, *, required: bool = True) -> forms.DecimalField:
@@ -156,12 +147,15 @@ class DealForm(forms.ModelForm):
             raise ValidationError(str(error)) from error
         return currency
 
+    def _post_clean(self) -> None:
+        """Leave the model's own validation to the service (``full_clean`` and its checks of
+        the terms), whose errors are shown on the fields they name: validating here too would
+        report the same refusals twice, the constraints' without a field."""
+
     def clean(self) -> dict[str, Any]:
+        """Turn the amounts into minor units of the deal's currency; the terms themselves are
+        checked by the service, which names each field it refuses."""
         cleaned = super().clean()
-        share_class, issuer = cleaned.get("share_class"), cleaned.get("issuer")
-        if share_class is not None and issuer is not None and share_class.issuer_id != issuer.pk:
-            self.add_error("share_class", f"“{share_class}” is not a class of {issuer}.")
-        self._check_rates(cleaned)
         currency = cleaned.get("currency")
         if currency is None:
             return cleaned  # the currency field says why
@@ -174,38 +168,7 @@ class DealForm(forms.ModelForm):
                 self.amounts[column] = Money.from_decimal(value, currency).amount_minor
             except ValueError as error:
                 self.add_error(field, str(error))
-        self._check_amounts(currency)
         return cleaned
-
-    def _check_rates(self, cleaned: dict[str, Any]) -> None:
-        """The deal's rate constraints, said field by field: from 0 up to 1, 1 excluded but
-        for the catch-up (1 is a full catch-up)."""
-        for name in DEAL_RATES:
-            rate = cleaned.get(name)
-            if rate is None:
-                continue
-            if name == "catch_up_rate" and not 0 <= rate <= 1:
-                self.add_error(name, "A catch-up rate is from 0 to 1 (a full catch-up).")
-            elif name != "catch_up_rate" and not 0 <= rate < 1:
-                self.add_error(name, "A rate is from 0 up to 1, 1 excluded (0.02 is 2 %).")
-
-    def _check_amounts(self, currency: str) -> None:
-        """The deal's amount constraints, said field by field."""
-        amounts = self.amounts
-        if amounts.get("unit_price_minor") == 0:
-            self.add_error("unit_price", "A unit must cost more than nothing.")
-        if amounts.get("target_minor") == 0:
-            self.add_error("target", "The target must be more than nothing.")
-        target, cap = amounts.get("target_minor"), amounts.get("hard_cap_minor")
-        if target is not None and cap is not None and cap < target:
-            shown = Money(target, currency).format()
-            self.add_error("hard_cap", f"The hard cap cannot be below the target ({shown}).")
-        low, high = amounts.get("min_ticket_minor"), amounts.get("max_ticket_minor")
-        if low is not None and high is not None and high < low:
-            shown = Money(low, currency).format()
-            self.add_error(
-                "max_ticket", f"The maximum ticket cannot be below the minimum ticket ({shown})."
-            )
 
     def deal_fields(self) -> dict[str, Any]:
         """The deal's fields from a valid form, amounts in minor units; without the fixed

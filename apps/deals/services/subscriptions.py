@@ -44,7 +44,7 @@ from apps.ledger.selectors import owner_balances
 def deal_create(*, by: User, **fields: Any) -> Deal:
     deal = Deal(created_by=by, **fields)
     Money.zero(deal.currency)  # refuses a code that is not money
-    _check_vehicle(deal)
+    _check_terms(deal)
     deal.full_clean(exclude=["state"])
     with acting(user=by):
         deal.save()
@@ -63,19 +63,55 @@ def deal_update(*, deal: Deal, data: dict[str, Any], by: User) -> bool:
     candidate = copy(locked)
     for name, value in data.items():
         setattr(candidate, name, value)
-    _check_vehicle(candidate)
+    _check_terms(candidate)
     _, changed = model_update(instance=locked, fields=list(data), data=data, by=by)
     return changed
 
 
-def _check_vehicle(deal: Deal) -> None:
-    """The deal's currency is its vehicle's, and the units it issues are of a class of it."""
+RATES = (
+    "setup_fee_rate",
+    "management_fee_rate",
+    "carry_rate",
+    "hurdle_rate",
+    "catch_up_rate",
+    "equalisation_rate",
+)
+
+
+def _check_terms(deal: Deal) -> None:
+    """Refuse terms that cannot work, each named on its field: a currency other than the
+    vehicle's, a class of another vehicle, rates outside 0 to 1 (1 only for a full catch-up),
+    a unit price or target of nothing, a hard cap below the target, tickets out of order."""
+    problems: dict[str, str] = {}
     if deal.issuer_id and deal.issuer.currency != deal.currency:
-        raise ValidationError(
-            {"currency": f"the vehicle keeps its books in {deal.issuer.currency}"}
-        )
+        problems["currency"] = f"the vehicle keeps its books in {deal.issuer.currency}"
     if deal.share_class_id and deal.share_class.issuer_id != deal.issuer_id:
-        raise ValidationError({"share_class": f"{deal.share_class} is a class of another vehicle"})
+        problems["share_class"] = f"“{deal.share_class}” is not a class of {deal.issuer}."
+    for name in RATES:
+        rate = getattr(deal, name)
+        if rate is None:
+            continue
+        if name == "catch_up_rate" and not 0 <= rate <= 1:
+            problems[name] = "A catch-up rate is from 0 to 1 (a full catch-up)."
+        elif name != "catch_up_rate" and not 0 <= rate < 1:
+            problems[name] = "A rate is from 0 up to 1, 1 excluded (0.02 is 2 %)."
+    if deal.unit_price_minor is not None and deal.unit_price_minor <= 0:
+        problems["unit_price_minor"] = "A unit must cost more than nothing."
+    if deal.target_minor is not None and deal.target_minor <= 0:
+        problems["target_minor"] = "The target must be more than nothing."
+    elif None not in (deal.target_minor, deal.hard_cap_minor) and (
+        deal.hard_cap_minor < deal.target_minor
+    ):
+        shown = money_text(deal.target_minor, deal.currency)
+        problems["hard_cap_minor"] = f"The hard cap cannot be below the target ({shown})."
+    low, high = deal.min_ticket_minor, deal.max_ticket_minor
+    if None not in (low, high) and high < low:
+        shown = money_text(low, deal.currency)
+        problems["max_ticket_minor"] = (
+            f"The maximum ticket cannot be below the minimum ticket ({shown})."
+        )
+    if problems:
+        raise ValidationError(problems)
 
 
 @transaction.atomic
