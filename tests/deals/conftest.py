@@ -19,6 +19,7 @@ from apps.captable.quantities import grouped_sums
 from apps.captable.services import share_class_create
 from apps.compliance.services import assessment_record
 from apps.core.money import Money
+from apps.deals.fees import setup_fee
 from apps.deals.models import Closing, Deal, Subscription
 from apps.deals.services import (
     deal_close,
@@ -131,7 +132,7 @@ class Books:
         """A funded subscription of a (new) investor, who holds the cash it will take."""
         if person is None:
             needed = amount if not deal.drawn_by_calls else Money.zero("EUR")
-            fee = amount.times(Decimal(deal.setup_fee_rate), rounding="ROUND_HALF_UP")
+            fee = setup_fee(amount=amount, rate=deal.setup_fee_rate)
             person = self.investor(cash=needed + fee)
         subscription = subscription_create(deal=deal, investor=person, amount=amount, by=self.ops)
         subscription = subscription_submit(subscription=subscription, by=self.ops)
