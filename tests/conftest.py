@@ -32,6 +32,27 @@ def redis_url() -> str:
     return REDIS_TEST_URL
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_truncate_the_books():
+    """Let the flush that ends each transactional test empty the books on PostgreSQL.
+
+    PostgreSQL refuses to TRUNCATE entries, operations, movements and seals unless the
+    transaction has set ``roundtable.allow_truncate`` (ledger migration 0008). Django's flush
+    truncates every table in one transaction; here, and only in tests, it sets that first.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def sql_flush_allowed(self, style, tables, **kwargs):
+        statements = sql_flush(self, style, tables, **kwargs)
+        return ["SET LOCAL roundtable.allow_truncate = on", *statements] if statements else []
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush_allowed)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # TOTP codes are single-use through the cache; tests must not see each other's.

@@ -1,17 +1,23 @@
-"""The cap table's check in ``ledger_verify``: every movement sealed, every seal matching."""
+"""The cap table's check in ``ledger_verify``: every movement sealed, every seal matching.
+
+It is a :class:`~apps.ledger.verification.Chain`: ``ledger_digest`` also writes the newest seal
+(the head of the chain), and ``ledger_verify --digest`` proves the seals still hold that head,
+so that seals cut off at the end, with their movements, are found too.
+"""
 
 from collections import defaultdict
+from typing import Any
 
 from django.db.models import Count
 
 from apps.captable.models import Movement, MovementSeal
 from apps.captable.seals import GENESIS, SEALED_FIELDS, seal_digest
-from apps.ledger.verification import Check
+from apps.ledger.verification import Chain, Check
 
 CHUNK = 500
 
 
-def movement_seals_check(check: Check) -> None:
+def _movement_seals_verify(check: Check) -> None:
     """Recompute each seal from its movements and the chain from the first seal."""
     previous = GENESIS
     seals = MovementSeal.objects.order_by("operation_sequence", "issuer_id").values_list(
@@ -59,3 +65,47 @@ def movement_seals_check(check: Check) -> None:
             check.breaches.append(
                 f"the movements of operation {operation_id} on issuer {issuer_id} have no seal"
             )
+
+
+def _movement_seals_head() -> dict[str, Any] | None:
+    return (
+        MovementSeal.objects.order_by("-operation_sequence", "-issuer_id")
+        .values("operation_sequence", "issuer", "digest")
+        .first()
+    )
+
+
+def _movement_seals_contain(check: Check, head: dict[str, Any]) -> None:
+    check.checked = 1
+    where = (
+        f"the seal of operation sequence {head['operation_sequence']} on issuer {head['issuer']}"
+    )
+    found = (
+        MovementSeal.objects.filter(
+            operation_sequence=head["operation_sequence"], issuer_id=head["issuer"]
+        )
+        .values_list("digest", flat=True)
+        .first()
+    )
+    if found is None:
+        newest = _movement_seals_head()
+        end = (
+            f"the seals end at operation sequence {newest['operation_sequence']}"
+            if newest
+            else "no seal is left"
+        )
+        check.breaches.append(f"the digest's head, {where}, is missing: {end}")
+    elif found != head["digest"]:
+        check.breaches.append(
+            f"{where} has digest {found}, not the digest's {head['digest']}: "
+            "the seals were rewritten from there"
+        )
+
+
+movement_seals_check = Chain(
+    key="movement_seals",
+    fields={"operation_sequence": "number", "issuer": "number", "digest": "hash"},
+    verify=_movement_seals_verify,
+    head=_movement_seals_head,
+    contains=_movement_seals_contain,
+)

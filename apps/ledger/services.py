@@ -13,7 +13,7 @@ its own transaction, so they open plain (not durable) atomic blocks.
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,7 @@ from simple_history.utils import bulk_create_with_history
 from apps.accounts.models import User
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.money import Money
+from apps.core.validators import texts_without_control_characters
 from apps.ledger.exceptions import (
     CurrencyMismatchError,
     IdempotencyConflict,
@@ -303,26 +304,56 @@ def operation_cancel(*, operation: Operation, by: User, reason: str) -> Operatio
     """Abandon a draft or submitted operation, saying why."""
     if not reason.strip():
         raise TransitionRefused("say why the operation is cancelled", operation=operation.pk)
+    texts_without_control_characters(reason=reason, multiline=True)
     return _transition(operation, "cancel", by, reason=reason)
+
+
+# The columns of an executed operation its hash covers: all of them but three. ``state`` moves on
+# once, from executed to reversed, when a reversal executes (whose own hash covers ``reverses``);
+# ``hash`` is the result; ``previous_hash`` is the chain, hashed as the prefix. The operation's
+# entries are covered too. PostgreSQL freezes the same columns once the operation is executed
+# (migration 0007), and a test fails when Operation gains a column not named here or above.
+HASHED_FIELDS = (
+    "id",
+    "kind",
+    "sequence",
+    "effective_at",
+    "executed_at",
+    "description",
+    "idempotency_key",
+    "legs",
+    "reverses_id",
+    "created_by_id",
+    "created_at",
+    "approved_by_id",
+    "approved_at",
+    "reason",
+)
 
 
 def operation_digest(
     *,
     previous_hash: str,
-    kind: str,
-    sequence: int,
-    effective_at: datetime,
+    fields: Mapping[str, Any],
     entries: Iterable[tuple[int, str, int]],
 ) -> str:
-    """Hash an executed operation's canonical content, chained to the previous one's hash."""
-    content = {
-        "kind": kind,
-        "sequence": sequence,
-        "effective_at": effective_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "entries": sorted([account, currency, amount] for account, currency, amount in entries),
-    }
+    """Hash an executed operation's canonical content, chained to the previous one's hash.
+
+    ``fields`` holds the operation's values of :data:`HASHED_FIELDS`, by name (as
+    ``QuerySet.values()`` returns them); ``entries`` its (account, currency, amount) rows.
+    """
+    content: dict[str, Any] = {name: _canonical(fields[name]) for name in HASHED_FIELDS}
+    content["entries"] = sorted(
+        [account, currency, amount] for account, currency, amount in entries
+    )
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
 
 
 def _refuse_negative_balances(accounts: dict[int, Account], legs: Sequence[Leg]) -> None:
@@ -379,20 +410,19 @@ def operation_execute(*, operation: Operation, by: User) -> Operation:
             )
             for leg in legs
         )
-        digest = operation_digest(
-            previous_hash=counter.last_hash,
-            kind=locked.kind,
-            sequence=sequence,
-            effective_at=effective_at,
-            entries=(
-                (leg.account_id, leg.amount.currency, leg.amount.amount_minor) for leg in legs
-            ),
-        )
         locked.execute()
         locked.sequence = sequence
         locked.executed_at = now
         locked.effective_at = effective_at
         locked.previous_hash = counter.last_hash
+        # Hashed once every column it covers holds its final value.
+        digest = operation_digest(
+            previous_hash=counter.last_hash,
+            fields={name: getattr(locked, name) for name in HASHED_FIELDS},
+            entries=(
+                (leg.account_id, leg.amount.currency, leg.amount.amount_minor) for leg in legs
+            ),
+        )
         locked.hash = digest
         locked.save()
         counter.value = sequence
@@ -418,6 +448,7 @@ def operation_reverse(
 
     The original becomes ``reversed`` when its reversal is executed, in the same commit.
     """
+    texts_without_control_characters(reason=reason, multiline=True)
     original = _lock_operation(operation.pk)
     if original.state != OperationState.EXECUTED:
         raise TransitionRefused(

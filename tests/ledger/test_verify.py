@@ -1,15 +1,24 @@
 """``ledger_verify`` re-checks the whole ledger and finds a row changed behind the application."""
 
+import importlib
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
-from apps.ledger.models import Account, AccountPurpose, Operation
-from apps.ledger.services import operation_approve, operation_execute, operation_reverse
+from apps.ledger.models import Account, AccountPurpose, Operation, SequenceCounter
+from apps.ledger.services import (
+    HASHED_FIELDS,
+    OPERATIONS_COUNTER,
+    operation_approve,
+    operation_execute,
+    operation_reverse,
+)
 from apps.ledger.verification import ledger_verify_report
-from tests.ledger.conftest import approved, eur, post
+from tests.ledger.conftest import approved, eur, post, requires_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +135,117 @@ def test_the_command_fails_when_the_books_do_not_verify(books):
         call_command("ledger_verify", stdout=out)
 
     assert "BREACHED" in out.getvalue()
+
+
+def rewrite(operation: Operation, column: str, value) -> None:
+    """Change a column of an executed operation past the application, and its triggers."""
+    if connection.vendor == "postgresql":
+        # The column is one of this module's names, never input.
+        sql = f"UPDATE ledger_operation SET {column} = %s WHERE id = %s"  # noqa: S608
+        tamper(sql, [value, operation.pk])
+    else:
+        Operation.objects.filter(pk=operation.pk).update(**{column: value})
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "description",
+        "created_by_id",
+        "approved_by_id",
+        "idempotency_key",
+        "executed_at",
+        "reason",
+    ],
+)
+def test_a_column_of_an_executed_operation_changed_behind_the_application_breaks_the_hash_chain(
+    books, second_checker, column
+):
+    first = books[0]
+    value = {
+        "description": "Nothing to see here",
+        "created_by_id": second_checker.pk,
+        "approved_by_id": second_checker.pk,
+        "idempotency_key": "another-request",
+        "executed_at": first.executed_at - timedelta(days=1),
+        "reason": "Edited",
+    }[column]
+    rewrite(first, column, value)
+
+    found = breaches()
+
+    assert found == {
+        "hash chain": [
+            f"operation {first.pk} (sequence 1) does not match its hash: "
+            "it or its entries changed after execution"
+        ]
+    }
+
+
+def test_every_column_of_an_operation_is_hashed_but_its_state_and_the_chain_itself():
+    columns = {field.attname for field in Operation._meta.concrete_fields}
+
+    assert columns == {*HASHED_FIELDS, "state", "hash", "previous_hash"}
+
+
+@requires_postgresql
+def test_postgresql_refuses_a_new_description_of_an_executed_operation(books):
+    with (
+        pytest.raises(IntegrityError, match="cannot be changed"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE ledger_operation SET description = 'Nothing to see here' WHERE id = %s",
+            [books[0].pk],
+        )
+
+    assert Operation.objects.get(pk=books[0].pk).description == books[0].description
+
+
+HASH_MIGRATION = "apps.ledger.migrations.0007_operation_hash_covers_every_column"
+
+
+def _chain() -> list:
+    counter = SequenceCounter.objects.get(name=OPERATIONS_COUNTER)
+    rows = Operation.objects.order_by("sequence").values_list("sequence", "previous_hash", "hash")
+    return [*rows, (counter.value, counter.last_hash)]
+
+
+def _pending_checks_run() -> None:
+    # The books so far are committed history: run their deferred checks now, as PostgreSQL
+    # alters no table with checks still pending.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_the_migration_hashes_the_chain_again_under_either_formula(books):
+    migration = importlib.import_module(HASH_MIGRATION)
+    written = _chain()
+    _pending_checks_run()
+
+    migration.rechain(apps, connection, source=migration.NEW_FIELDS, target=migration.OLD_FIELDS)
+    under_the_old_formula = _chain()
+    migration.rechain(apps, connection, source=migration.OLD_FIELDS, target=migration.NEW_FIELDS)
+
+    assert migration.NEW_FIELDS == HASHED_FIELDS
+    assert under_the_old_formula[-1][1] == under_the_old_formula[-2][2] != written[-1][1]
+    assert _chain() == written
+    assert breaches() == {}
+
+
+def test_the_migration_refuses_to_hash_again_books_that_fail_verification(books):
+    migration = importlib.import_module(HASH_MIGRATION)
+    tamper("UPDATE ledger_entry SET amount_minor = 1 WHERE id = %s", [books[1].entries.first().pk])
+    written = _chain()
+
+    with (
+        pytest.raises(RuntimeError, match=f"operation {books[1].pk} .* does not match"),
+        transaction.atomic(),
+    ):
+        migration.rechain(
+            apps, connection, source=migration.NEW_FIELDS, target=migration.OLD_FIELDS
+        )
+
+    assert _chain() == written

@@ -1,0 +1,188 @@
+"""Hash every column of an executed operation but its state, and freeze the same in PostgreSQL.
+
+The chain covered an operation's kind, sequence, effective time and entries: its description,
+maker, checker, idempotency key and the rest could be changed without the chain noticing. The
+hash now covers every column but ``state`` (which moves on once, from executed to reversed),
+``hash`` (the result) and ``previous_hash`` (the chain itself): see ``HASHED_FIELDS`` in
+apps/ledger/services.py.
+
+1. PostgreSQL freezes every column of an executed operation but its state (it froze ten).
+2. The chain is hashed again under the new formula, from the first operation on, and the
+   counter's last hash follows. Each operation must first match its hash under the formula the
+   chain leaves: books that fail ``ledger_verify`` are refused, as hashing them again would seal
+   the change into the chain. On PostgreSQL the freezing trigger is switched off for this alone,
+   inside the migration's transaction. The reverse hashes the chain under the old formula again.
+
+Both formulas are copied here as they stand at this migration, so that it keeps its meaning
+whatever the service's formula becomes.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from django.db import migrations
+
+GENESIS = "0" * 64
+CHUNK = 2000
+BOOKED_STATES = ("executed", "reversed")
+
+# The columns each formula hashes, besides the entries.
+OLD_FIELDS = ("kind", "sequence", "effective_at")
+NEW_FIELDS = (
+    "id",
+    "kind",
+    "sequence",
+    "effective_at",
+    "executed_at",
+    "description",
+    "idempotency_key",
+    "legs",
+    "reverses_id",
+    "created_by_id",
+    "created_at",
+    "approved_by_id",
+    "approved_at",
+    "reason",
+)
+
+FREEZE_EVERY_COLUMN = """
+    CREATE OR REPLACE FUNCTION ledger_operation_frozen() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.state NOT IN ('executed', 'reversed') THEN
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            RAISE EXCEPTION 'operation % is %: it cannot be deleted', OLD.id, OLD.state
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        -- Every column but the state, which moves on once: from executed to reversed.
+        IF (to_jsonb(NEW) - 'state') IS DISTINCT FROM (to_jsonb(OLD) - 'state')
+           OR NOT (NEW.state = OLD.state OR (OLD.state = 'executed' AND NEW.state = 'reversed'))
+        THEN
+            RAISE EXCEPTION 'operation % is %: it cannot be changed', OLD.id, OLD.state
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NEW;
+    END
+    $$;
+"""
+
+FREEZE_TEN_COLUMNS = """
+    CREATE OR REPLACE FUNCTION ledger_operation_frozen() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.state NOT IN ('executed', 'reversed') THEN
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            RAISE EXCEPTION 'operation % is %: it cannot be deleted', OLD.id, OLD.state
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        IF (NEW.kind, NEW.sequence, NEW.hash, NEW.previous_hash, NEW.effective_at,
+            NEW.executed_at, NEW.legs, NEW.created_by_id, NEW.approved_by_id, NEW.reverses_id)
+           IS DISTINCT FROM
+           (OLD.kind, OLD.sequence, OLD.hash, OLD.previous_hash, OLD.effective_at,
+            OLD.executed_at, OLD.legs, OLD.created_by_id, OLD.approved_by_id, OLD.reverses_id)
+           OR NOT (NEW.state = OLD.state OR (OLD.state = 'executed' AND NEW.state = 'reversed'))
+        THEN
+            RAISE EXCEPTION 'operation % is %: it cannot be changed', OLD.id, OLD.state
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NEW;
+    END
+    $$;
+"""
+
+UNFREEZE = "ALTER TABLE ledger_operation DISABLE TRIGGER ledger_operation_frozen;"
+REFREEZE = "ALTER TABLE ledger_operation ENABLE TRIGGER ledger_operation_frozen;"
+
+
+def _digest(previous: str, fields: tuple[str, ...], row: dict, entries: list[tuple]) -> str:
+    content = {
+        name: row[name].astimezone(UTC).isoformat(timespec="microseconds")
+        if isinstance(row[name], datetime)
+        else row[name]
+        for name in fields
+    }
+    content["entries"] = sorted(
+        [account, currency, amount] for account, currency, amount in entries
+    )
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((previous + canonical).encode()).hexdigest()
+
+
+def rechain(apps, connection, *, source: tuple[str, ...], target: tuple[str, ...]) -> None:
+    """Hash the chain of executed operations under ``target``, once it verifies under ``source``."""
+    operation = apps.get_model("ledger", "Operation")
+    entry = apps.get_model("ledger", "Entry")
+    counter = apps.get_model("ledger", "SequenceCounter").objects.filter(name="operations").first()
+    columns = sorted({"id", *source, *target, "previous_hash", "hash"})
+    booked = operation.objects.filter(state__in=BOOKED_STATES).order_by("sequence")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(UNFREEZE)
+    verified, written, last_sequence = GENESIS, GENESIS, 0
+    while chunk := list(booked.filter(sequence__gt=last_sequence).values(*columns)[:CHUNK]):
+        entries: dict[int, list[tuple]] = {row["id"]: [] for row in chunk}
+        for operation_id, *values in entry.objects.filter(operation_id__in=entries).values_list(
+            "operation_id", "account_id", "currency", "amount_minor"
+        ):
+            entries[operation_id].append(tuple(values))
+        rehashed = []
+        for row in chunk:
+            if row["previous_hash"] != verified or row["hash"] != _digest(
+                verified, source, row, entries[row["id"]]
+            ):
+                raise RuntimeError(
+                    f"operation {row['id']} (sequence {row['sequence']}) does not match its "
+                    "hash: the books fail ledger_verify. Find out why before migrating: hashing "
+                    "them again would seal the change into the chain."
+                )
+            verified = row["hash"]
+            digest = _digest(written, target, row, entries[row["id"]])
+            rehashed.append(operation(id=row["id"], previous_hash=written, hash=digest))
+            written = digest
+        operation.objects.bulk_update(rehashed, ["previous_hash", "hash"])
+        last_sequence = chunk[-1]["sequence"]
+    if counter is not None:
+        if (counter.value, counter.last_hash) != (last_sequence, verified):
+            raise RuntimeError(
+                f"the operations counter says {counter.value} and {counter.last_hash}, the books "
+                f"{last_sequence} and {verified}: the books fail ledger_verify"
+            )
+        counter.last_hash = written
+        counter.save(update_fields=["last_hash"])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(REFREEZE)
+
+
+def hash_every_column(apps, schema_editor):
+    rechain(apps, schema_editor.connection, source=OLD_FIELDS, target=NEW_FIELDS)
+
+
+def hash_three_columns(apps, schema_editor):
+    rechain(apps, schema_editor.connection, source=NEW_FIELDS, target=OLD_FIELDS)
+
+
+def _on_postgresql(statement):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(statement, params=None)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0006_balance_check_once_per_operation")]
+
+    operations = [
+        migrations.RunPython(
+            _on_postgresql(FREEZE_EVERY_COLUMN), _on_postgresql(FREEZE_TEN_COLUMNS)
+        ),
+        migrations.RunPython(hash_every_column, hash_three_columns),
+    ]
