@@ -11,6 +11,10 @@ from decimal import Decimal
 from django.db import connections, models
 from django.db.models import Sum
 
+# A quantity has at most this many digits before the point and 10 after: 28 significant digits,
+# which Python's default decimal context computes exactly (the column, numeric(38,10), holds more).
+QUANTITY_INTEGER_DIGITS = 18
+
 
 def grouped_sums(movements: models.QuerySet, keys: Iterable[str]) -> dict[tuple, Decimal]:
     """Sum ``quantity`` by ``keys``; leave out the groups that sum to zero."""
@@ -35,6 +39,7 @@ def exact_sum(movements: models.QuerySet) -> Decimal:
 def quantity_text(value: Decimal | int) -> str:
     """Render a quantity exactly, without exponent or trailing zeros."""
     value = Decimal(value)
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    return format(value.normalize(), "f")
+    if not value.is_finite():
+        return str(value)
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -45,7 +45,7 @@ from apps.captable.models import (
     Stakeholder,
     VestingTerms,
 )
-from apps.captable.quantities import exact_sum, quantity_text
+from apps.captable.quantities import QUANTITY_INTEGER_DIGITS, exact_sum, quantity_text
 from apps.captable.seals import GENESIS, SEALED_FIELDS, seal_digest
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.services import model_update
@@ -68,7 +68,13 @@ def _exact(quantity: Decimal | int, *, what: str) -> Decimal:
     if isinstance(quantity, bool) or not isinstance(quantity, Decimal | int):
         raise InvalidMovement(f"{what}: a quantity is a Decimal or an int", quantity=str(quantity))
     value = Decimal(quantity)
-    if not value.is_finite() or value.quantize(SCALE) != value:
+    if not value.is_finite() or (value and value.adjusted() >= QUANTITY_INTEGER_DIGITS):
+        raise InvalidMovement(
+            f"{what}: {value} is too large: a quantity has at most {QUANTITY_INTEGER_DIGITS} "
+            "digits before the point",
+            quantity=str(value),
+        )
+    if value.quantize(SCALE) != value:
         raise InvalidMovement(f"{what}: {value} has more than 10 decimals", quantity=str(value))
     return value
 

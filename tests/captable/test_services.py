@@ -149,6 +149,20 @@ def test_issuing_beyond_the_authorised_units_is_refused_naming_the_class(
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("quantity", [Decimal(10) ** 18, Decimal(10) ** 40, Decimal("Infinity")])
+def test_a_quantity_the_books_cannot_compute_exactly_is_refused_and_nothing_written(
+    common, alice, people, quantity
+):
+    before = snapshot()
+
+    with pytest.raises(InvalidMovement, match="at most 18 digits before the point"):
+        shares_issue(
+            share_class=common, stakeholder=alice, quantity=quantity, effective_date=D1, **people
+        )
+
+    assert snapshot() == before
+
+
 def test_a_quantity_with_more_than_ten_decimals_is_refused(common, alice, people):
     with pytest.raises(InvalidMovement, match="more than 10 decimals"):
         shares_issue(

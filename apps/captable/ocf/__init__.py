@@ -6,7 +6,8 @@ references and transaction types and orders its transactions; :mod:`.importer` w
 issuer and its movements; :mod:`.exporter` writes an issuer back as a package; :mod:`.mapping`
 holds the correspondences both ways. An import refused for any reason raises
 :class:`OcfImportError` listing every problem found, each naming its file and item, and writes
-nothing.
+nothing; a package over a size limit raises :class:`OcfPackageTooLarge` as soon as it is seen,
+naming the file, the limit and the setting that holds it.
 """
 
 from apps.core.exceptions import DomainError
@@ -27,3 +28,16 @@ class OcfImportError(DomainError):
             lines.append(f"  ... and {more} more")
         super().__init__("\n".join(lines), errors=errors)
         self.errors = errors
+
+
+class OcfPackageTooLarge(OcfImportError):
+    """An OCF package is over one of the import's size limits; reading it stopped there."""
+
+    code = "ocf_package_too_large"
+
+    def __init__(self, *, member: str, problem: str, setting: str, limit: int) -> None:
+        super().__init__(
+            f"the OCF package is too large to import (raise {setting} if it is genuine)",
+            [f"{member}: {problem} ({setting})"],
+        )
+        self.data.update(member=member, setting=setting, limit=limit)

@@ -4,8 +4,10 @@ its transactions are recorded.
 Checks, each reporting every problem with its file and item id: the issuer is new here; every
 transaction names a known stakeholder, stock class, plan, vesting terms and security; a security
 is issued once and results from one transaction at most; resulting securities are of a kind the
-transaction can create and add up to what a transfer moves. Then every transaction type that
-cannot be recorded refuses the package, listing the ids of its items; none is ever skipped.
+transaction can create and add up to what a transfer moves; every number fits the column it is
+written to (quantities 18 digits before the point, amounts 15, and so on), named by its field.
+Then every transaction type that cannot be recorded refuses the package, listing the ids of its
+items; none is ever skipped.
 
 Order: transactions are taken by date and, on one date, in four phases: (0) pool reservations
 that grow a pool (a plan's ``initial_shares_reserved``, on its board approval date, else on the
@@ -22,7 +24,7 @@ nothing: it sets the vesting start of the security it names, whatever its date.
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -42,11 +44,19 @@ from apps.captable.ocf.mapping import (
     vesting_from_ocf,
 )
 from apps.captable.ocf.package import OcfItem, OcfPackage
+from apps.captable.quantities import QUANTITY_INTEGER_DIGITS
 from apps.core.countries import country_choices
 from apps.core.money import minor_unit_digits
 
 DEFAULT_CURRENCY = "EUR"
 MAX_ID = 200  # the length of every id column
+# How many digits before the point the columns numbers are written to hold: quantities as the
+# cap table computes them exactly; votes and conversion ratios numeric(20,10); multiples
+# numeric(12,6); seniority an integer; amounts go to a bigint in minor units, which 15 digits of
+# major units always fit.
+QUANTITY_DIGITS = QUANTITY_INTEGER_DIGITS
+RATE_DIGITS, MULTIPLE_DIGITS, SENIORITY_DIGITS, AMOUNT_DIGITS = 10, 6, 9, 15
+SHOWN_DIGITS = 50  # of a number too large, in a message
 
 ISSUANCES = {
     "TX_STOCK_ISSUANCE": SecurityKind.STOCK,
@@ -174,10 +184,34 @@ class _Checker:
             if isinstance(value, str) and len(value) > MAX_ID:
                 self.error(item, f"{name} is longer than {MAX_ID} characters")
 
+    def number(self, item: OcfItem, name: str, text: str, *, digits: int) -> Decimal:
+        """Read the OCF Numeric ``text`` of the field ``name``, reporting it when it has more
+        than ``digits`` digits before the point (the schemas already allow at most 10 after)."""
+        value = Decimal(text)
+        if value and value.adjusted() >= digits:
+            shown = text
+            if len(text) > SHOWN_DIGITS:
+                shown = f"{text[:SHOWN_DIGITS]}... ({len(text)} characters)"
+            self.error(
+                item,
+                f"{name} {shown} is too large: the books hold at most {digits} digits before "
+                "the point",
+            )
+        return value
 
-def _rounded(value: str, places: int) -> Decimal:
-    """Read ``value``, rounded half up to ``places`` decimals (a model field's precision)."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    def amount(self, item: OcfItem, name: str, monetary: dict[str, Any] | None) -> None:
+        """Report the OCF Monetary ``monetary`` of the field ``name`` when it is too large."""
+        if monetary is not None:
+            self.number(item, f"{name}.amount", monetary["amount"], digits=AMOUNT_DIGITS)
+
+
+def _rounded(value: Decimal, places: int) -> Decimal:
+    """Return ``value`` rounded half up to ``places`` decimals (a model field's precision).
+
+    Computed with all the digits it needs: one already reported as too large must not raise.
+    """
+    with localcontext(prec=max(value.adjusted() + 1, 1) + places):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def _currency(package: OcfPackage) -> str:
@@ -222,7 +256,10 @@ def _issuer(check: _Checker, currency: str) -> dict[str, Any]:
 
 def _classes(check: _Checker, currency: str) -> list[tuple[OcfItem, dict[str, Any]]]:
     items = check.package.of("OCF_STOCK_CLASSES_FILE")
-    seniorities = [Decimal(item.data["seniority"]) for item in items]
+    seniorities = [
+        check.number(item, "seniority", item.data["seniority"], digits=SENIORITY_DIGITS)
+        for item in items
+    ]
     whole = all(s == s.to_integral_value() and s >= 0 for s in seniorities)
     ranks = {value: rank for rank, value in enumerate(sorted(set(seniorities)), start=1)}
     names: set[str] = set()
@@ -234,27 +271,38 @@ def _classes(check: _Checker, currency: str) -> list[tuple[OcfItem, dict[str, An
             check.error(item, f"the class name {data['name']!r} is repeated or too long")
         names.add(data["name"])
         authorised = data["initial_shares_authorized"]
+        if authorised not in NO_LIMIT:
+            authorised = check.number(
+                item, "initial_shares_authorized", authorised, digits=QUANTITY_DIGITS
+            )
         fields: dict[str, Any] = {
             "name": data["name"],
             "class_type": CLASS_TYPE[data["class_type"]],
-            "authorised_units": None if authorised in NO_LIMIT else Decimal(authorised),
+            "authorised_units": None if authorised in NO_LIMIT else authorised,
             "seniority": int(seniority) if whole else ranks[seniority],
-            "votes_per_unit": Decimal(data["votes_per_share"]),
+            "votes_per_unit": check.number(
+                item, "votes_per_share", data["votes_per_share"], digits=RATE_DIGITS
+            ),
             "ocf_id": data["id"],
         }
         if fields["authorised_units"] is not None and fields["authorised_units"] < 0:
             check.error(item, "initial_shares_authorized is negative")
         price = data.get("price_per_share")
+        check.amount(item, "price_per_share", price)
         if price and price["currency"] == currency:
             amount = Decimal(price["amount"]).scaleb(minor_unit_digits(currency))
             if amount == amount.to_integral_value():
                 fields["price_per_unit_minor"] = int(amount)
         if "liquidation_preference_multiple" in data:
-            fields["liquidation_preference_multiple"] = _rounded(
-                data["liquidation_preference_multiple"], 6
+            multiple = data["liquidation_preference_multiple"]
+            multiple = check.number(
+                item, "liquidation_preference_multiple", multiple, digits=MULTIPLE_DIGITS
             )
+            fields["liquidation_preference_multiple"] = _rounded(multiple, 6)
         cap = data.get("participation_cap_multiple")
-        if cap is not None and Decimal(cap) > 0:
+        if cap is not None:
+            cap = check.number(item, "participation_cap_multiple", cap, digits=MULTIPLE_DIGITS)
+        if cap is not None and cap > 0:
             fields["participating"] = True
             fields["participation_cap_multiple"] = _rounded(cap, 6)
         for right in data.get("conversion_rights", []):
@@ -267,6 +315,13 @@ def _classes(check: _Checker, currency: str) -> list[tuple[OcfItem, dict[str, An
                     break
                 if ratio <= 0:
                     check.error(item, "a conversion ratio is positive")
+                    break
+                if ratio >= 10**RATE_DIGITS:
+                    check.error(
+                        item,
+                        f"the conversion ratio is too large: the books hold at most "
+                        f"{RATE_DIGITS} digits before the point",
+                    )
                     break
                 fields["conversion_ratio"] = fraction_to_decimal(ratio)
                 break
@@ -322,7 +377,12 @@ def _plans(check: _Checker, class_ids: set[str]) -> list[tuple[OcfItem, dict[str
                     "name": data["plan_name"],
                     "share_class": class_id,
                     "ocf_id": data["id"],
-                    "reserved": Decimal(data["initial_shares_reserved"]),
+                    "reserved": check.number(
+                        item,
+                        "initial_shares_reserved",
+                        data["initial_shares_reserved"],
+                        digits=QUANTITY_DIGITS,
+                    ),
                     "approved": date.fromisoformat(approved) if approved else None,
                 },
             )
@@ -346,18 +406,28 @@ def _price_minor(check: _Checker, item: OcfItem, name: str, currency: str) -> in
     if value["currency"] != currency:
         check.error(item, f"{name} is in {value['currency']}; the issuer's currency is {currency}")
         return None
+    check.amount(item, name, value)
     return money_from(value, rounded=True).amount_minor
 
 
-def _warrant_class_and_quantity(item: OcfItem) -> tuple[str | None, Decimal | None]:
+def _warrant_class_and_quantity(
+    check: _Checker, item: OcfItem
+) -> tuple[str | None, Decimal | None]:
     share_class = None
-    quantity = Decimal(item.data["quantity"]) if "quantity" in item.data else None
+    quantity = None
+    if "quantity" in item.data:
+        quantity = check.number(item, "quantity", item.data["quantity"], digits=QUANTITY_DIGITS)
     for trigger in item.data["exercise_triggers"]:
         right = trigger["conversion_right"]
         share_class = share_class or right.get("converts_to_stock_class_id")
         mechanism = right["conversion_mechanism"]
         if quantity is None and mechanism["type"] == "FIXED_AMOUNT_CONVERSION":
-            quantity = Decimal(mechanism["converts_to_quantity"])
+            quantity = check.number(
+                item,
+                "converts_to_quantity",
+                mechanism["converts_to_quantity"],
+                digits=QUANTITY_DIGITS,
+            )
     return share_class, quantity
 
 
@@ -372,10 +442,12 @@ def _draft(check: _Checker, item: OcfItem, refs: dict[str, Any], currency: str) 
         kind=kind,
         security_id=data["security_id"],
         stakeholder=data["stakeholder_id"],
-        quantity=Decimal(data.get("quantity", "1")),
+        quantity=Decimal(1),
         share_class=data.get("stock_class_id"),
         vesting_terms=data.get("vesting_terms_id"),
     )
+    if kind != SecurityKind.WARRANT and "quantity" in data:
+        draft.quantity = check.number(item, "quantity", data["quantity"], digits=QUANTITY_DIGITS)
     if kind == SecurityKind.OPTION:
         draft.plan = data.get("stock_plan_id")
         draft.exercise_price_minor = _price_minor(
@@ -388,7 +460,7 @@ def _draft(check: _Checker, item: OcfItem, refs: dict[str, Any], currency: str) 
         elif draft.share_class is None and draft.plan is not None:
             draft.share_class = refs["plan_classes"][draft.plan]
     elif kind == SecurityKind.WARRANT:
-        draft.share_class, quantity = _warrant_class_and_quantity(item)
+        draft.share_class, quantity = _warrant_class_and_quantity(check, item)
         draft.exercise_price_minor = _price_minor(check, item, "exercise_price", currency)
         if data.get("warrant_expiration_date"):
             draft.expiration_date = date.fromisoformat(data["warrant_expiration_date"])
@@ -396,6 +468,7 @@ def _draft(check: _Checker, item: OcfItem, refs: dict[str, Any], currency: str) 
             check.error(item, "a warrant needs a quantity (or a fixed-amount exercise trigger)")
         draft.quantity = quantity or Decimal(0)
     elif kind == SecurityKind.CONVERTIBLE:
+        check.amount(item, "investment_amount", data.get("investment_amount"))
         try:
             draft.convertible_type, draft.terms = convertible_from_ocf(data)
         except ValueError as error:
@@ -450,6 +523,9 @@ def _transactions(
             class_id = item.data["stock_class_id"]
             if class_id not in refs["classes"]:
                 check.error(item, f"names unknown stock class {class_id!r}")
+            for part in ("numerator", "denominator"):
+                text = item.data["split_ratio"][part]
+                check.number(item, f"split_ratio.{part}", text, digits=QUANTITY_DIGITS)
             try:
                 ratio = ratio_from(item.data["split_ratio"])
             except ValueError as error:
@@ -474,7 +550,9 @@ def _transactions(
         if plan_id not in reserved:
             check.error(item, f"names unknown stock plan {plan_id!r}")
             continue
-        size = Decimal(item.data["shares_reserved"])
+        size = check.number(
+            item, "shares_reserved", item.data["shares_reserved"], digits=QUANTITY_DIGITS
+        )
         delta, reserved[plan_id] = size - reserved[plan_id], size
         phase = POOL_GROWS if delta >= 0 else POOL_SHRINKS
         on = date.fromisoformat(item.data["date"])
@@ -529,9 +607,10 @@ def _consumption_step(
             check.error(item, f"security {name!r} is a {draft.kind}; it cannot result from it")
     taken = None
     if rule.taken == "amount":
+        check.amount(item, "amount", data["amount"])
         taken = money_from(data["amount"], rounded=True)
     elif rule.taken is not None:
-        taken = Decimal(data[rule.taken])
+        taken = check.number(item, rule.taken, data[rule.taken], digits=QUANTITY_DIGITS)
         if taken <= 0:
             check.error(item, f"{rule.taken} must be positive")
     if rule.kind == MovementKind.TRANSFER and taken is not None:

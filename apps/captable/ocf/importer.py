@@ -9,8 +9,9 @@ transactions, in the order :mod:`.content` documents, through one
 :func:`~apps.captable.services.captable_change_record` of kind ``import``; each movement carries
 its OCF transaction id as ``external_id`` and every lookup is an in-memory dictionary, so the
 number of queries does not grow with the transactions. Any refusal while recording (units that
-are not there, an exhausted pool, an inexact split) names the transaction and rolls everything
-back.
+are not there, an exhausted pool, an inexact split, a number too large to compute exactly) names
+the transaction and rolls everything back; a value the database still refuses rolls it back too,
+refused as a whole.
 
 OCF semantics kept: a transfer, cancellation, repurchase, exercise or conversion consumes the
 whole source security; ``balance_security_id`` receives what remains and
@@ -34,13 +35,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DataError, transaction
 
 from apps.accounts.models import User
 from apps.captable.conversion import ConvertibleTerms
@@ -143,11 +144,10 @@ class _Writer:
     def _step(self, step: Step) -> None:
         try:
             getattr(self, f"_{step.action}")(step)
-        except (DomainError, ValueError, ValidationError) as error:
-            message = "; ".join(error.messages) if isinstance(error, ValidationError) else error
+        except (DomainError, ValueError, ValidationError, InvalidOperation) as error:
             raise OcfImportError(
                 "the OCF package could not be recorded; nothing was imported",
-                [f"{step.where()} (on {step.on}): {message}"],
+                [f"{step.where()} (on {step.on}): {_reason(error)}"],
             ) from error
 
     # --- securities -------------------------------------------------------------------------
@@ -328,14 +328,22 @@ class _Writer:
             )
 
 
+def _reason(error: Exception) -> str:
+    """Say why recording was refused, in words (decimal's errors have none of their own)."""
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    if isinstance(error, InvalidOperation):  # a result needing more digits than decimal keeps
+        return "its numbers are too large for the books to compute exactly"
+    return str(error)
+
+
 def _created(item: OcfItem, create: Callable[[], Any]) -> Any:
     try:
         return create()
-    except (ValidationError, DomainError, ValueError) as error:
-        message = "; ".join(error.messages) if isinstance(error, ValidationError) else error
+    except (ValidationError, DomainError, ValueError, InvalidOperation) as error:
         raise OcfImportError(
             "the OCF package could not be recorded; nothing was imported",
-            [f"{item.where()}: {message}"],
+            [f"{item.where()}: {_reason(error)}"],
         ) from error
 
 
@@ -418,7 +426,15 @@ def ocf_import(
     plan = package_plan(package)
     if progress is not None:
         progress("transactions checked", len(plan.steps), len(plan.steps))
-    return _write(plan, by=by, approved_by=approved_by, progress=progress)
+    try:
+        return _write(plan, by=by, approved_by=approved_by, progress=progress)
+    except DataError as error:
+        # The checks above should leave nothing for the database to refuse; if it still does,
+        # the transaction is rolled back and the refusal is reported like the others.
+        raise OcfImportError(
+            "the OCF package could not be recorded; nothing was imported",
+            [f"the database refused a value of the package: {error}"],
+        ) from error
 
 
 def ocf_import_counts(issuer: Issuer) -> dict[str, int]:

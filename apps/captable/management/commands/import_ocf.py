@@ -1,3 +1,11 @@
+"""``manage.py import_ocf PATH --by EMAIL --approved-by EMAIL``: an OCF package as a new issuer.
+
+A refused package is printed as the command's error, every problem on its line, and the command
+exits with status 1 having written nothing; no refusal ends in a traceback. How much of a
+package is read is bounded by ``OCF_IMPORT_MAX_FILE_BYTES``, ``OCF_IMPORT_MAX_UNCOMPRESSED_BYTES``
+and ``OCF_IMPORT_MAX_MEMBERS``.
+"""
+
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -19,7 +27,8 @@ def user_from_email(email: str, option: str) -> User:
 class Command(BaseCommand):
     help = (
         "Import an Open Cap Format package (a folder with its manifest, or an .ocf.zip) as a new "
-        "issuer; nothing is written unless the whole package is valid and supported."
+        "issuer; nothing is written unless the whole package is valid and supported, and within "
+        "the OCF_IMPORT_MAX_* size limits."
     )
 
     def add_arguments(self, parser):
