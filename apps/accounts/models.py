@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.core.countries import country_choices
 from apps.core.history import audited_history
-from apps.core.validators import validate_lei
+from apps.core.validators import text_without_control_characters, validate_lei
 
 
 def normalize_email(email: str) -> str:
@@ -49,7 +49,9 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("e-mail address", max_length=254, unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
+    full_name = models.CharField(
+        max_length=200, blank=True, validators=[text_without_control_characters]
+    )
     is_staff = models.BooleanField(
         default=False, help_text="Whether the user works in the back office (the admin)."
     )
@@ -100,7 +102,9 @@ class Organisation(models.Model):
 
     Kind = OrganisationKind
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(
+        max_length=200, unique=True, validators=[text_without_control_characters]
+    )
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
     country = models.CharField(max_length=2, choices=country_choices)
     lei = models.CharField(

@@ -13,6 +13,7 @@ from django.db import models
 from apps.captable.exceptions import MovementAppendOnly
 from apps.core.countries import country_choices
 from apps.core.history import audited_history
+from apps.core.validators import text_without_control_characters
 
 # Units and prices: up to 28 digits before the point and the 10 decimals OCF allows.
 QUANTITY = {"max_digits": 38, "decimal_places": 10}
@@ -46,8 +47,12 @@ class LegalForm(models.TextChoices):
 class Issuer(models.Model):
     """A vehicle whose shares or units are held: an SPV, a portfolio company or a fund."""
 
-    name = models.CharField(max_length=200, unique=True)
-    legal_name = models.CharField(max_length=300, blank=True)
+    name = models.CharField(
+        max_length=200, unique=True, validators=[text_without_control_characters]
+    )
+    legal_name = models.CharField(
+        max_length=300, blank=True, validators=[text_without_control_characters]
+    )
     kind = models.CharField(max_length=16, choices=IssuerKind.choices)
     legal_form = models.CharField(max_length=16, choices=LegalForm.choices)
     country = models.CharField(max_length=2, choices=country_choices)
@@ -75,7 +80,7 @@ class ShareClass(models.Model):
     """A class of shares or units, with its economic rights."""
 
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="share_classes")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[text_without_control_characters])
     class_type = models.CharField(max_length=16, choices=ClassType.choices)
     authorised_units = models.DecimalField(
         **QUANTITY, null=True, blank=True, help_text="Empty: no limit."
@@ -138,7 +143,7 @@ class Stakeholder(models.Model):
     """Someone who holds, or may hold, securities of an issuer."""
 
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="stakeholders")
-    name = models.CharField(max_length=300)
+    name = models.CharField(max_length=300, validators=[text_without_control_characters])
     kind = models.CharField(max_length=16, choices=StakeholderKind.choices)
     role = models.CharField(
         max_length=16, choices=StakeholderRole.choices, default=StakeholderRole.INVESTOR
@@ -183,7 +188,7 @@ class VestingTerms(models.Model):
     """A time-based schedule: nothing before the cliff, then equal instalments to the end."""
 
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="vesting_terms")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[text_without_control_characters])
     cliff_months = models.PositiveIntegerField(default=12)
     duration_months = models.PositiveIntegerField(default=48)
     frequency_months = models.PositiveIntegerField(default=1)
@@ -211,7 +216,7 @@ class EquityPlan(models.Model):
     """An option or share plan; its pool is reserved by movements, so it has a past too."""
 
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="plans")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[text_without_control_characters])
     share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT, related_name="plans")
     ocf_id = models.CharField("OCF id", max_length=200, blank=True)
 

@@ -9,6 +9,11 @@ written once.
 from django.conf import settings
 from django.db import models
 
+from apps.core.validators import (
+    multiline_text_without_control_characters,
+    text_without_control_characters,
+)
+
 
 class Outcome(models.TextChoices):
     QUALIFIED = "qualified", "Qualified"
@@ -21,7 +26,7 @@ class RuleSet(models.Model):
     version = models.PositiveIntegerField()
     effective_from = models.DateField()
     thresholds = models.JSONField(help_text="Amounts as minor units with their currency.")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multiline_text_without_control_characters])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -51,9 +56,13 @@ class Assessment(models.Model):
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="assessments")
     regime = models.CharField(max_length=40)
     answers = models.JSONField(default=dict, blank=True)
-    evidence = models.TextField(blank=True, help_text="What was seen: documents, references.")
+    evidence = models.TextField(
+        blank=True,
+        help_text="What was seen: documents, references.",
+        validators=[multiline_text_without_control_characters],
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    reasons = models.JSONField(default=list)
+    reasons = models.JSONField(default=list, validators=[multiline_text_without_control_characters])
     assessed_on = models.DateField()
     valid_until = models.DateField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -79,8 +88,10 @@ class Assessment(models.Model):
 
 
 class SanctionsList(models.Model):
-    name = models.CharField(max_length=200)
-    source_name = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=200, validators=[text_without_control_characters])
+    source_name = models.CharField(
+        max_length=300, blank=True, validators=[text_without_control_characters]
+    )
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -149,7 +160,9 @@ class ScreeningHit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(
+        blank=True, validators=[multiline_text_without_control_characters]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,12 +9,18 @@ The rule it keeps: a list is taken whole or not at all (every line is checked an
 reported at once), and a possible match is never silent: whoever is close enough by name, with
 birth date and countries weighed in, is returned with the reasons for its score.
 
-List format: UTF-8 CSV whose header holds the columns
-``entry_id,name,aliases,birth_date,countries,list,listed_on`` (in any order; other columns are
-ignored). ``entry_id`` is unique in the file; ``name`` is required; ``aliases`` are separated
-by ``|``; ``birth_date`` is ``YYYY-MM-DD``, ``YYYY`` (year only) or empty; ``countries`` are
-ISO 3166-1 alpha-2 codes (``XK`` for Kosovo too) separated by ``|``; ``list`` names the source
-list ("EU", "UN", "OFAC", "UK") and is required; ``listed_on`` is ``YYYY-MM-DD`` or empty.
+List format: UTF-8 CSV (read from its text, or from the bytes of its file) whose header holds
+the columns ``entry_id,name,aliases,birth_date,countries,list,listed_on`` (in any order; other
+columns are ignored). ``entry_id`` is unique in the file; ``name`` is required; ``aliases``
+are separated by ``|``; ``birth_date`` is ``YYYY-MM-DD``, ``YYYY`` (year only) or empty;
+``countries`` are ISO 3166-1 alpha-2 codes (``XK`` for Kosovo too) separated by ``|``; ``list``
+names the source list ("EU", "UN", "OFAC", "UK") and is required; ``listed_on`` is
+``YYYY-MM-DD`` or empty.
+``entry_id``, ``name`` and ``list`` are at most as long as the columns that keep them
+(``MAX_LENGTHS``); no field is longer than the csv module reads (``csv.field_size_limit()``,
+128 KiB) or holds a control character other than a line break or a tab
+(:mod:`apps.core.validators`). A file that is not UTF-8, or that holds a NUL character (UTF-16,
+say), is refused before any line is read.
 
 Names are compared once normalised (``normalize_name``): German umlauts written out (ü as ue,
 as in machine-readable passports), any script transliterated to ASCII, case folded, punctuation
@@ -64,6 +70,8 @@ from datetime import date
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
+from apps.core.validators import character_name, control_character_in
+
 COLUMNS = ("entry_id", "name", "aliases", "birth_date", "countries", "list", "listed_on")
 
 BIRTH_DATE_MATCHES = 10
@@ -73,6 +81,10 @@ BIRTH_YEAR_DIFFERS = -25
 COUNTRY_SHARED = 5
 
 PROGRESS_EVERY = 500
+# The lengths of the columns of ``SanctionsEntry`` that keep these fields.
+MAX_LENGTHS = {"entry_id": 100, "name": 300, "list": 60}
+# Lines of a file that is not UTF-8 reported one by one; the rest are counted.
+ENCODING_ERRORS_SHOWN = 20
 
 # Officially assigned ISO 3166-1 alpha-2 codes, and XK (Kosovo), which the EU and UN lists use.
 _ISO_3166_ALPHA_2 = """
@@ -208,13 +220,20 @@ class SanctionsListError(ValueError):
 # --- reading a list ---------------------------------------------------------------------------
 
 
-def parse_sanctions_csv(text: str) -> list[ListEntry]:
+def parse_sanctions_csv(data: str | bytes) -> list[ListEntry]:
     """Read a list in the format above; raise ``SanctionsListError`` with every error found.
 
-    A missing column is reported alone: the rows are not read without it.
+    ``data`` is the list's text, or the bytes of its file. A file that is not UTF-8, or a text
+    holding a NUL character, and a missing column are reported alone: the rows are not read.
     """
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-    header = [column.strip() for column in next(reader, [])]
+    text = _decoded(data) if isinstance(data, bytes) else data
+    _refuse_nul(text)
+    lines = _Lines(text.removeprefix("\ufeff"))
+    reader = csv.reader(lines)
+    try:
+        header = [column.strip() for column in next(reader, [])]
+    except csv.Error as error:
+        raise SanctionsListError([_unreadable(1, error, "".join(lines.record), [])]) from None
     missing = [column for column in COLUMNS if column not in header]
     if missing:
         raise SanctionsListError([f"line 1: missing column '{column}'" for column in missing])
@@ -224,7 +243,17 @@ def parse_sanctions_csv(text: str) -> list[ListEntry]:
     errors: list[str] = []
     first_seen: dict[str, int] = {}
     next_line = reader.line_num + 1
-    for fields in reader:
+    while True:
+        lines.record.clear()
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # The reader starts afresh on the next line: the lines after are still checked.
+            errors.append(_unreadable(next_line, error, "".join(lines.record), header))
+            next_line = reader.line_num + 1
+            continue
         line, next_line = next_line, reader.line_num + 1
         if not fields:
             continue
@@ -233,6 +262,11 @@ def parse_sanctions_csv(text: str) -> list[ListEntry]:
             continue
         row = {column: fields[at[column]].strip() for column in COLUMNS}
         problems: list[str] = []
+        for column, value in row.items():
+            problems.extend(_text_problems(column, value))
+        if problems:
+            errors.extend(f"line {line}, {problem}" for problem in problems)
+            continue
         entry_id = row["entry_id"]
         if not entry_id:
             problems.append("entry_id: empty")
@@ -269,6 +303,101 @@ def parse_sanctions_csv(text: str) -> list[ListEntry]:
     if errors:
         raise SanctionsListError(errors)
     return entries
+
+
+class _Lines:
+    """The lines of a text, fed to ``csv.reader``, keeping those of the record being read."""
+
+    def __init__(self, text: str):
+        self._lines = iter(io.StringIO(text))
+        self.record: list[str] = []
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.record.append(line)
+        return line
+
+
+def _decoded(data: bytes) -> str:
+    """Return the text of a UTF-8 file, or refuse it naming the lines that are not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    errors: list[str] = []
+    bad_lines = 0
+    # No byte of a multi-byte UTF-8 character is a line feed: each line is decoded alone.
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            bad_lines += 1
+            if bad_lines <= ENCODING_ERRORS_SHOWN:
+                errors.append(
+                    f"line {number}: not UTF-8 (byte 0x{line[error.start]:02X} at byte "
+                    f"{error.start + 1} of the line): save the list as UTF-8"
+                )
+    if bad_lines > ENCODING_ERRORS_SHOWN:
+        errors.append(f"and {bad_lines - ENCODING_ERRORS_SHOWN} more lines that are not UTF-8")
+    raise SanctionsListError(errors)
+
+
+def _refuse_nul(text: str) -> None:
+    """Refuse a text holding a NUL character, naming its first line: no list has one, and a
+    file saved as UTF-16 has one in every other byte."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        raise SanctionsListError(
+            [f"line {line}: holds a NUL character (U+0000): a list is UTF-8 text (not UTF-16)"]
+        )
+
+
+def _unreadable(line: int, error: csv.Error, record: str, header: list[str]) -> str:
+    """Say why the record starting on ``line`` could not be read, naming its field if it can."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" not in str(error):
+        return f"line {line}: not readable as CSV ({error})"
+    position = _field_longer_than(record, limit)
+    if position is None:
+        return f"line {line}: a field is longer than {limit:,} characters"
+    column = header[position] if position < len(header) else f"field {position + 1}"
+    return f"line {line}, {column}: longer than {limit:,} characters"
+
+
+def _field_longer_than(record: str, limit: int) -> int | None:
+    """Return the position of the first field of the raw CSV ``record`` longer than ``limit``."""
+    position, length, quoted = 0, 0, False
+    for char in record:
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            position, length = position + 1, 0
+        else:
+            length += 1
+            if length > limit:
+                return position
+    return None
+
+
+def _text_problems(column: str, value: str) -> list[str]:
+    """What is wrong with a field as text: a control character, a length beyond its column."""
+    problems = []
+    # Line breaks and tabs are spaces to the comparison of names; a quoted field may hold them.
+    found = control_character_in(value, multiline=True)
+    if found is not None:
+        position, char = found
+        problems.append(
+            f"{column}: holds the invisible control character {character_name(char)} "
+            f"at character {position}"
+        )
+    limit = MAX_LENGTHS.get(column)
+    if limit is not None and len(value) > limit:
+        problems.append(f"{column}: {len(value):,} characters, at most {limit}")
+    return problems
 
 
 def _birth(value: str, problems: list[str]) -> tuple[date | None, int | None]:

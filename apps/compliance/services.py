@@ -31,6 +31,7 @@ from apps.compliance.sanctions import ListEntry, Person, SanctionsIndex, parse_s
 from apps.core.exceptions import DomainError
 from apps.core.history import acting, current_user, history_stamp_custom_attrs
 from apps.core.money import Money
+from apps.core.validators import texts_without_control_characters
 from apps.investors.models import BeneficialOwner, Investor, SanctionsStatus
 
 
@@ -136,17 +137,19 @@ def assessment_record(
         assessed_on=on,
         ticket=ticket,
     )
-    return Assessment.objects.create(
-        investor=investor,
-        rule_set=rule_set,
-        regime=regime,
-        answers=answers_to_json(answers),
-        evidence=evidence,
-        outcome=decision.outcome.value,
-        reasons=list(decision.reasons),
-        assessed_on=on,
-        valid_until=decision.valid_until,
-        decided_by=None,
+    return _assessment_save(
+        Assessment(
+            investor=investor,
+            rule_set=rule_set,
+            regime=regime,
+            answers=answers_to_json(answers),
+            evidence=evidence,
+            outcome=decision.outcome.value,
+            reasons=list(decision.reasons),
+            assessed_on=on,
+            valid_until=decision.valid_until,
+            decided_by=None,
+        )
     )
 
 
@@ -169,17 +172,26 @@ def assessment_decide(
     if outcome not in Outcome.values or not [reason for reason in reasons if reason.strip()]:
         raise ValidationError("a decision needs an outcome and at least one reason")
     on = on or timezone.localdate()
-    return Assessment.objects.create(
-        investor=investor,
-        rule_set=rule_set_in_force(regime=regime, on=on),
-        regime=regime,
-        evidence=evidence,
-        outcome=outcome,
-        reasons=reasons,
-        assessed_on=on,
-        valid_until=valid_until,
-        decided_by=by,
+    return _assessment_save(
+        Assessment(
+            investor=investor,
+            rule_set=rule_set_in_force(regime=regime, on=on),
+            regime=regime,
+            evidence=evidence,
+            outcome=outcome,
+            reasons=reasons,
+            assessed_on=on,
+            valid_until=valid_until,
+            decided_by=by,
+        )
     )
+
+
+def _assessment_save(assessment: Assessment) -> Assessment:
+    """Validate an assessment (its evidence and reasons among the rest), then save it."""
+    assessment.full_clean()
+    assessment.save()
+    return assessment
 
 
 # --- sanctions --------------------------------------------------------------------------------
@@ -187,13 +199,19 @@ def assessment_decide(
 
 @transaction.atomic
 def sanctions_list_import(
-    *, name: str, csv_text: str, by: User, source_name: str = ""
+    *, name: str, csv_text: str | bytes, by: User, source_name: str = ""
 ) -> SanctionsList:
-    """Import a consolidated list (every line checked first) and re-screen everyone after."""
+    """Import a consolidated list (every line checked first) and re-screen everyone after.
+
+    ``csv_text`` is the list's text, or the bytes of its file (UTF-8); a list that cannot be
+    read raises ``SanctionsListError`` naming each line and field, and nothing is written.
+    """
     entries = parse_sanctions_csv(csv_text)
-    imported = SanctionsList.objects.create(
+    imported = SanctionsList(
         name=name, source_name=source_name, imported_by=by, entry_count=len(entries)
     )
+    imported.full_clean()
+    imported.save()
     SanctionsEntry.objects.bulk_create(
         [
             SanctionsEntry(
@@ -346,6 +364,7 @@ def screening_hit_decide(
     """Clear a possible match (not the same person) or confirm it, saying why."""
     if not reason.strip():
         raise ValidationError("say why the match is cleared or confirmed")
+    texts_without_control_characters(reason=reason, multiline=True)
     locked = ScreeningHit.objects.select_for_update().get(pk=hit.pk)
     if locked.state != HitState.OPEN:
         raise HitAlreadyDecided(f"this match was already {locked.state}", hit=locked.pk)

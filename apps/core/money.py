@@ -27,6 +27,9 @@ COMPUTED_AMOUNT_ROUNDING = ROUND_HALF_UP
 
 Weight = int | Fraction | Decimal
 
+# Amounts are stored in BIGINT columns: a signed 64-bit count of the minor unit.
+LARGEST_AMOUNT_MINOR = 2**63 - 1
+
 
 class CurrencyMismatch(ValueError):
     """Two amounts in different currencies were combined or ordered."""
@@ -81,6 +84,33 @@ class Money:
                 "pass a rounding mode to round it"
             )
         return cls(int(integral), currency)
+
+    @classmethod
+    def from_input(cls, value: Decimal, currency: str) -> "Money":
+        """Convert an amount a person typed, in major units, to one that can be stored.
+
+        Refused with a ``ValueError`` saying why: a value that is not a finite number, one with
+        more decimals than the currency has, one beyond what an amount column holds
+        (:meth:`out_of_range`). The size is checked first, on the decimal itself, so that
+        neither a huge value nor a long one is ever converted.
+        """
+        if not isinstance(value, Decimal):
+            raise TypeError(f"value must be a Decimal, not {type(value).__name__}")
+        if value.is_finite():
+            digits = minor_unit_digits(currency)
+            if value.copy_abs() > Decimal(LARGEST_AMOUNT_MINOR).scaleb(-digits):
+                raise ValueError(_out_of_range(value, currency))
+            # Exact, whatever the number of digits typed (``from_decimal`` works in the default
+            # context's 28 digits, which would round a longer value before checking it).
+            if value != value.quantize(Decimal(1).scaleb(-digits)):
+                raise ValueError(f"{value} has more decimals than {currency} allows ({digits}).")
+        return cls.from_decimal(value, currency)
+
+    def out_of_range(self) -> str | None:
+        """Say why this amount does not fit an amount column, or ``None`` when it does."""
+        if abs(self.amount_minor) <= LARGEST_AMOUNT_MINOR:
+            return None
+        return _out_of_range(self.amount_minor, self.currency)
 
     def to_decimal(self) -> Decimal:
         """Return the amount in major units, with exactly the currency's decimals."""
@@ -156,6 +186,14 @@ class Money:
         if other is NotImplemented:
             return NotImplemented
         return self.amount_minor >= other.amount_minor
+
+
+def _out_of_range(sign: int | Decimal, currency: str) -> str:
+    """Refuse an amount beyond the largest an amount column holds, on the side of ``sign``."""
+    largest = Decimal(LARGEST_AMOUNT_MINOR).scaleb(-minor_unit_digits(currency))
+    if sign < 0:
+        return f"The amount is too small: at least {-largest:,} {currency}."
+    return f"The amount is too large: at most {largest:,} {currency}."
 
 
 def round_fraction(value: Fraction, rounding: str = COMPUTED_AMOUNT_ROUNDING) -> int:

@@ -12,6 +12,10 @@ from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from apps.core.history import audited_history
+from apps.core.validators import (
+    multiline_text_without_control_characters,
+    text_without_control_characters,
+)
 from apps.deals.interest import DayCount
 
 RATE = {"max_digits": 9, "decimal_places": 6, "default": 0}
@@ -48,7 +52,9 @@ class FeeBasis(models.TextChoices):
 
 
 class Deal(FSMModelMixin, models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(
+        max_length=200, unique=True, validators=[text_without_control_characters]
+    )
     issuer = models.ForeignKey("captable.Issuer", on_delete=models.PROTECT, related_name="deals")
     share_class = models.ForeignKey(
         "captable.ShareClass",
@@ -208,7 +214,9 @@ class Subscription(FSMModelMixin, models.Model):
     state = FSMField(
         default=SubscriptionState.DRAFT, choices=SubscriptionState.choices, protected=True
     )
-    reasons = models.JSONField(default=list, blank=True)
+    reasons = models.JSONField(
+        default=list, blank=True, validators=[multiline_text_without_control_characters]
+    )
     closing = models.ForeignKey(
         "Closing", null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions"
     )
@@ -328,7 +336,9 @@ class CapitalCall(DealOperation):
     amount_minor = models.BigIntegerField()
     call_date = models.DateField()
     due_date = models.DateField()
-    purpose = models.CharField(max_length=200, blank=True)
+    purpose = models.CharField(
+        max_length=200, blank=True, validators=[text_without_control_characters]
+    )
 
     class Meta(DealOperation.Meta):
         constraints = [

@@ -13,6 +13,10 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from apps.core.countries import country_choices
 from apps.core.fields import EncryptedTextField
 from apps.core.history import audited_history
+from apps.core.validators import (
+    multiline_text_without_control_characters,
+    text_without_control_characters,
+)
 
 
 class InvestorKind(models.TextChoices):
@@ -46,13 +50,13 @@ class Language(models.TextChoices):
 
 class Investor(FSMModelMixin, models.Model):
     kind = models.CharField(max_length=8, choices=InvestorKind.choices)
-    legal_name = models.CharField(max_length=300)
+    legal_name = models.CharField(max_length=300, validators=[text_without_control_characters])
     date_of_birth = models.DateField(null=True, blank=True, help_text="Natural persons.")
     country_of_residence = models.CharField(max_length=2, choices=country_choices)
     tax_residence_country = models.CharField(max_length=2, choices=country_choices)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, validators=[multiline_text_without_control_characters])
     reporting_currency = models.CharField(max_length=3, default="EUR")
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
     company_number = models.CharField(
@@ -64,7 +68,11 @@ class Investor(FSMModelMixin, models.Model):
     kyc_review_due = models.DateField(
         null=True, blank=True, help_text="When an approved KYC must be reviewed again."
     )
-    kyc_reason = models.TextField(blank=True, help_text="Why the KYC last changed state.")
+    kyc_reason = models.TextField(
+        blank=True,
+        help_text="Why the KYC last changed state.",
+        validators=[multiline_text_without_control_characters],
+    )
     sanctions_status = models.CharField(
         max_length=16, choices=SanctionsStatus.choices, default=SanctionsStatus.NOT_SCREENED
     )
@@ -163,7 +171,7 @@ class BeneficialOwner(models.Model):
         related_name="owned_entities",
         help_text="When the owner is an investor too.",
     )
-    name = models.CharField(max_length=300)
+    name = models.CharField(max_length=300, validators=[text_without_control_characters])
     date_of_birth = models.DateField(null=True, blank=True)
     country_of_residence = models.CharField(max_length=2, choices=country_choices)
     ownership_percent = models.DecimalField(max_digits=7, decimal_places=4, default=0)
@@ -191,7 +199,7 @@ class BeneficialOwner(models.Model):
 
 class BankAccount(models.Model):
     investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="bank_accounts")
-    holder_name = models.CharField(max_length=300)
+    holder_name = models.CharField(max_length=300, validators=[text_without_control_characters])
     iban = EncryptedTextField("IBAN", blank=True)
     bic = models.CharField("BIC", max_length=11, blank=True)
     account_number = EncryptedTextField(blank=True, help_text="Where there is no IBAN.")
@@ -217,6 +225,9 @@ class SensitiveDataReveal(models.Model):
         BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="reveals"
     )
     field = models.CharField(max_length=60)
+    version = models.BigIntegerField(
+        null=True, blank=True, help_text="The past version looked at (its history id), if any."
+    )
     revealed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -22,6 +22,7 @@ from apps.core.exceptions import DomainError
 from apps.core.fields import EncryptedTextField
 from apps.core.history import acting
 from apps.core.services import model_update
+from apps.core.validators import texts_without_control_characters
 from apps.investors.models import (
     BankAccount,
     BeneficialOwner,
@@ -170,6 +171,7 @@ def bank_account_add(
 def _kyc_transition(
     investor: Investor, name: str, *, by: User | None, reason: str, **fields: Any
 ) -> Investor:
+    texts_without_control_characters(reason=reason, multiline=True)
     with acting(user=by):
         locked = Investor.objects.select_for_update().get(pk=investor.pk)
         bound = getattr(locked, name)
@@ -233,23 +235,36 @@ def kyc_expire_due(*, today: date) -> int:
 
 @transaction.atomic
 def sensitive_value_reveal(
-    *, investor: Investor, field: str, by: User, bank_account: BankAccount | None = None
+    *,
+    investor: Investor,
+    field: str,
+    by: User,
+    bank_account: BankAccount | None = None,
+    version: int | None = None,
 ) -> str:
     """Return an encrypted value in clear to someone allowed to see it, and log the look.
 
     ``field`` is one of the investor's sensitive fields or, with ``bank_account``, one of the
-    account's.
+    account's; ``version`` (a history id) asks for the value as that past version held it.
     """
     allowed = BANK_SENSITIVE_FIELDS if bank_account is not None else SENSITIVE_FIELDS
     if field not in allowed or (bank_account and bank_account.investor_id != investor.pk):
         raise RevealRefused(f"{field} is not a sensitive field here", field=field)
     if not by.has_perm("investors.reveal_sensitive"):
         raise RevealRefused(f"{by} may not see {field}", field=field)
+    source: Any = bank_account if bank_account is not None else investor
+    history = type(source).history
+    found = (
+        history.filter(id=source.pk, history_id=version)
+        if version is not None
+        else type(source).objects.filter(pk=source.pk)
+    ).first()
+    if found is None:
+        raise RevealRefused(f"{source} has no version {version}", field=field, version=version)
     SensitiveDataReveal.objects.create(
-        user=by, investor=investor, bank_account=bank_account, field=field
+        user=by, investor=investor, bank_account=bank_account, field=field, version=version
     )
-    source = bank_account if bank_account is not None else investor
-    return getattr(type(source).objects.get(pk=source.pk), field)
+    return getattr(found, field)
 
 
 def sensitive_data_reencrypt(*, progress: Callable[[str, int], None] | None = None) -> int:

@@ -16,6 +16,10 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from apps.core.history import audited_history
 from apps.core.money import Money
+from apps.core.validators import (
+    multiline_text_without_control_characters,
+    text_without_control_characters,
+)
 from apps.ledger.exceptions import AppendOnlyViolation
 
 
@@ -41,7 +45,9 @@ class Account(models.Model):
     owner = GenericForeignKey("owner_type", "owner_id")
     purpose = models.CharField(max_length=32, choices=AccountPurpose.choices)
     currency = models.CharField(max_length=3)
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(
+        max_length=200, blank=True, validators=[text_without_control_characters]
+    )
     allow_negative = models.BooleanField(
         default=True,
         help_text="Unselect for balances that can never go below zero, such as an investor's cash.",
@@ -115,7 +121,9 @@ class Operation(ConcurrentTransitionMixin, models.Model):
 
     kind = models.CharField(max_length=32, choices=OperationKind.choices)
     state = FSMField(default=OperationState.DRAFT, choices=OperationState.choices, protected=True)
-    description = models.CharField(max_length=500, blank=True)
+    description = models.CharField(
+        max_length=500, blank=True, validators=[text_without_control_characters]
+    )
     idempotency_key = models.CharField(
         max_length=200,
         unique=True,
@@ -143,7 +151,12 @@ class Operation(ConcurrentTransitionMixin, models.Model):
     )
     hash = models.CharField(max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64, blank=True)
-    reason = models.CharField(max_length=500, blank=True, help_text="Why it was cancelled.")
+    reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why it was cancelled.",
+        validators=[multiline_text_without_control_characters],
+    )
 
     history = audited_history(excluded_fields=["legs"])
 

@@ -1,17 +1,24 @@
 """Reading a sanctions list and screening persons against it, with the sample list of data/."""
 
+import csv
+import io
 from datetime import date
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from rapidfuzz import fuzz
 
+from apps.accounts.roles import Role
+from apps.compliance.models import SanctionsEntry, SanctionsList
 from apps.compliance.sanctions import (
     BIRTH_DATE_DIFFERS,
     BIRTH_DATE_MATCHES,
     BIRTH_YEAR_DIFFERS,
     BIRTH_YEAR_MATCHES,
     COUNTRY_SHARED,
+    MAX_LENGTHS,
     ListEntry,
     Person,
     SanctionsIndex,
@@ -20,6 +27,8 @@ from apps.compliance.sanctions import (
     parse_sanctions_csv,
     sound_key,
 )
+from apps.compliance.services import sanctions_list_import
+from tests.factories import UserFactory
 
 SAMPLE = Path(__file__).parent / "data" / "sanctions_sample.csv"
 HEADER = "entry_id,name,aliases,birth_date,countries,list,listed_on\n"
@@ -58,7 +67,7 @@ def screen(index: SanctionsIndex, who: Person, *, name_threshold=NAME_THRESHOLD,
     return index.screen(who, name_threshold=name_threshold, match_threshold=match)
 
 
-def errors_of(csv_text: str) -> list[str]:
+def errors_of(csv_text: str | bytes) -> list[str]:
     with pytest.raises(SanctionsListError) as raised:
         parse_sanctions_csv(csv_text)
     return raised.value.errors
@@ -179,6 +188,189 @@ def test_list_error_is_a_value_error_carrying_its_errors():
 
     assert isinstance(error, ValueError)
     assert str(error) == "line 2, name: empty"
+
+
+# --- hostile files: refused naming the line (and field), never a traceback --------------------
+
+LONG = "x" * (csv.field_size_limit() + 1)
+
+
+def test_a_nul_character_is_refused_naming_its_line():
+    text = HEADER + "X-1,Jane Roe,,,,UN,\nX-2,John\x00Roe,,,,UN,\n"
+
+    assert errors_of(text) == [
+        "line 3: holds a NUL character (U+0000): a list is UTF-8 text (not UTF-16)"
+    ]
+
+
+def test_a_file_saved_as_utf_16_is_refused_as_not_utf_8():
+    data = (HEADER + "X-1,Jane Roe,,,,UN,\n").encode("utf-16")
+
+    assert errors_of(data)[0] == (
+        "line 1: not UTF-8 (byte 0xFF at byte 1 of the line): save the list as UTF-8"
+    )
+
+
+def test_a_file_that_is_not_utf_8_is_refused_naming_each_line_and_byte():
+    data = (HEADER + "X-1,Jane Roe,,,,UN,\nX-2,José Roe,,,,UN,\nX-3,Zoë Roe,,,,UN,\n").encode(
+        "latin-1"
+    )
+
+    assert errors_of(data) == [
+        "line 3: not UTF-8 (byte 0xE9 at byte 8 of the line): save the list as UTF-8",
+        "line 4: not UTF-8 (byte 0xEB at byte 7 of the line): save the list as UTF-8",
+    ]
+
+
+def test_a_file_that_is_not_utf_8_reports_its_first_lines_and_counts_the_rest():
+    data = (HEADER + "X-1,José Roe,,,,UN,\n" * 25).encode("latin-1")
+
+    errors = errors_of(data)
+
+    assert len(errors) == 21
+    assert errors[-1] == "and 5 more lines that are not UTF-8"
+
+
+def test_the_bytes_of_a_utf_8_file_are_read_with_or_without_a_byte_order_mark():
+    data = (HEADER + "X-1,José Roe,,,,UN,\n").encode("utf-8")
+
+    assert [e.name for e in parse_sanctions_csv(data)] == ["José Roe"]
+    assert [e.name for e in parse_sanctions_csv(b"\xef\xbb\xbf" + data)] == ["José Roe"]
+
+
+def test_a_field_beyond_the_csv_limit_is_refused_naming_its_line_and_field_and_later_lines_read():
+    text = HEADER + f"X-1,Jane Roe,{LONG},,,UN,\nX-2,,,,,UN,\n"
+
+    assert errors_of(text) == [
+        f"line 2, aliases: longer than {csv.field_size_limit():,} characters",
+        "line 3, name: empty",
+    ]
+
+
+def test_a_quoted_field_beyond_the_csv_limit_over_several_lines_names_its_first_line():
+    text = HEADER + f'X-1,"Jane\n{LONG}",,,,UN,\n'
+
+    assert errors_of(text)[0] == (
+        f"line 2, name: longer than {csv.field_size_limit():,} characters"
+    )
+
+
+def test_a_header_beyond_the_csv_limit_is_refused_on_line_1():
+    assert errors_of(f"{LONG},{HEADER}") == [
+        f"line 1, field 1: longer than {csv.field_size_limit():,} characters"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("char", "named"),
+    [
+        ("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("\x07", "U+0007 BELL"),
+        ("\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ],
+)
+def test_a_control_character_in_a_field_is_refused_naming_line_field_and_character(char, named):
+    text = HEADER + f"X-1,Jane Roe,,,,UN,\nX-2,Jo{char}hn Roe,,,,UN,\n"
+
+    assert errors_of(text) == [
+        f"line 3, name: holds the invisible control character {named} at character 3"
+    ]
+
+
+def test_a_field_longer_than_its_column_is_refused_naming_the_limit():
+    text = HEADER + f"X-1,{'J' * 301},,,,UN,\n{'X' * 101},Jane Roe,,,,{'E' * 61},\n"
+
+    assert errors_of(text) == [
+        "line 2, name: 301 characters, at most 300",
+        "line 3, entry_id: 101 characters, at most 100",
+        "line 3, list: 61 characters, at most 60",
+    ]
+
+
+def test_the_lengths_checked_are_those_of_the_entry_columns():
+    from apps.compliance.models import SanctionsEntry
+
+    columns = {"entry_id": "entry_id", "name": "name", "list": "list_name"}
+    assert {
+        field: SanctionsEntry._meta.get_field(column).max_length
+        for field, column in columns.items()
+    } == MAX_LENGTHS
+
+
+@pytest.fixture
+def officer(db):
+    return UserFactory(is_staff=True, roles=[Role.COMPLIANCE])
+
+
+def _nothing_imported() -> bool:
+    return not SanctionsList.objects.exists() and not SanctionsEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param((HEADER + "X-1,Jane\x00Roe,,,,UN,\n").encode(), id="NUL"),
+        pytest.param((HEADER + f"X-1,Jane Roe,{LONG},,,UN,\n").encode(), id="field too long"),
+        pytest.param((HEADER + "X-1,José Roe,,,,UN,\n").encode("latin-1"), id="not UTF-8"),
+        pytest.param((HEADER + "X-1,Jane\u202eRoe,,,,UN,\n").encode(), id="bidi override"),
+    ],
+)
+def test_an_import_of_a_hostile_file_is_refused_and_writes_nothing(officer, data):
+    with pytest.raises(SanctionsListError):
+        sanctions_list_import(name="Consolidated", csv_text=data, by=officer)
+
+    assert _nothing_imported()
+
+
+def test_an_import_named_with_a_control_character_is_refused_and_writes_nothing(officer):
+    with pytest.raises(ValidationError) as refused:
+        sanctions_list_import(
+            name="EU\u202econsolidated", csv_text=HEADER + "X-1,Jane Roe,,,,UN,\n", by=officer
+        )
+
+    assert list(refused.value.message_dict) == ["name"]
+    assert _nothing_imported()
+
+
+def test_the_command_imports_a_file_in_the_name_of_the_person_given(officer, tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_bytes((HEADER + "X-1,José Roe,,,,EU,\n").encode())
+    out = io.StringIO()
+
+    call_command("sanctions_import", path, name="EU", by=officer.email.upper(), stdout=out)
+
+    imported = SanctionsList.objects.get()
+    assert (imported.imported_by, imported.source_name, imported.entry_count) == (
+        officer,
+        "eu.csv",
+        1,
+    )
+    assert "Imported 1 entries" in out.getvalue()
+
+
+def test_the_command_refuses_a_file_that_is_not_utf_8_with_each_line_and_writes_nothing(
+    officer, tmp_path
+):
+    path = tmp_path / "eu.csv"
+    path.write_bytes((HEADER + "X-1,José Roe,,,,EU,\nX-2,Jane\x00Roe,,,,EU,\n").encode("latin-1"))
+
+    with pytest.raises(CommandError) as refused:
+        call_command("sanctions_import", path, name="EU", by=officer.email)
+
+    assert str(refused.value).splitlines() == [
+        f"{path} is refused, nothing was imported:",
+        "line 2: not UTF-8 (byte 0xE9 at byte 8 of the line): save the list as UTF-8",
+    ]
+    assert _nothing_imported()
+
+
+def test_the_command_refuses_an_unknown_person_and_a_missing_file(officer, tmp_path):
+    with pytest.raises(CommandError, match="No user has the e-mail address"):
+        call_command("sanctions_import", tmp_path / "eu.csv", name="EU", by="nobody@example.com")
+    with pytest.raises(CommandError, match="cannot be read"):
+        call_command("sanctions_import", tmp_path / "eu.csv", name="EU", by=officer.email)
+
+    assert _nothing_imported()
 
 
 # --- names ------------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ from datetime import date
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from apps.deals.models import Closing, DealState, Proposal, ProposalAction
 from apps.deals.services import (
     deal_operation_propose,
+    deal_proposal_cancel,
 )
 from apps.deals.services.proposals import decode
 from apps.ledger.models import Account, Operation, OperationState
@@ -242,3 +244,120 @@ def test_cancelling_a_proposal_cancels_its_operation(books, ready, ops_client, f
     refused = _act(finance_client, "approve_and_execute", proposal)
     assert any("only a submitted proposal executes" in m for m in _messages(refused))
     assert not Closing.objects.exists()
+
+
+LARGEST_EUR = "The amount is too large: at most 92,233,720,368,547,758.07 EUR."
+
+
+@pytest.fixture
+def closed(books):
+    """A closed deal, whose distributions and transfers read the amount typed."""
+    deal = books.deal("Closed deal")
+    books.close(deal, [eur(100_000), eur(200_000)])
+    deal.refresh_from_db()
+    return deal
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e30", LARGEST_EUR),
+        ("92233720368547758.08", LARGEST_EUR),
+        ("1e999999999", LARGEST_EUR),
+        ("-1e30", "The amount is too small: at least -92,233,720,368,547,758.07 EUR."),
+        ("1.00000000000000000000000000000001", "has more decimals than EUR allows (2)"),
+    ],
+)
+@pytest.mark.parametrize("action", ["distribution", "secondary_transfer"])
+def test_an_amount_no_column_holds_is_a_form_error_on_the_amount_and_writes_nothing(
+    books, closed, ops_client, action, typed, message
+):
+    seller, buyer = books.investors_of(closed)
+    before = _written()
+
+    response = ops_client.post(
+        ADD,
+        {
+            "deal": closed.pk,
+            "action": action,
+            "amount": typed,
+            "on": "2026-03-31",
+            "kind": "exit",
+            "seller": seller.pk,
+            "buyer": buyer.pk,
+            "units": "1",
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert any(message in error for error in errors["amount"]), errors
+    assert _written() == before
+
+
+def test_a_purpose_with_a_control_character_is_shown_on_the_purpose_and_writes_nothing(
+    books, ready, ops_client
+):
+    before = _written()
+
+    response = ops_client.post(
+        ADD,
+        {
+            "deal": ready.pk,
+            "action": "capital_call",
+            "amount": "1000",
+            "on": "2026-03-31",
+            "until": "2026-04-30",
+            "purpose": "Bridge\u202eloan",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["purpose"] == [
+        "U+202E RIGHT-TO-LEFT OVERRIDE is an invisible control character (at character 7): "
+        "remove it."
+    ]
+    assert _written() == before
+
+
+def test_a_proposal_cancelled_with_a_control_character_in_its_reason_stays_submitted(books, ready):
+    proposal = _propose_closing(books, ready)
+
+    with pytest.raises(ValidationError) as refused:
+        deal_proposal_cancel(proposal=proposal, by=books.ops, reason="Duplicate\x07")
+
+    assert list(refused.value.message_dict) == ["reason"]
+    assert Operation.objects.get(pk=proposal.operation.pk).state == OperationState.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e30", "no more than 28 digits before the decimal point"),
+        ("1e999999999", "no more than 38 digits in total"),
+        ("0.00000000001", "no more than 10 decimal places"),
+    ],
+)
+def test_units_the_column_cannot_hold_are_a_form_error_on_the_units_and_write_nothing(
+    books, closed, ops_client, typed, message
+):
+    seller, buyer = books.investors_of(closed)
+    before = _written()
+
+    response = ops_client.post(
+        ADD,
+        {
+            "deal": closed.pk,
+            "action": "secondary_transfer",
+            "amount": "10",
+            "on": "2026-03-31",
+            "seller": seller.pk,
+            "buyer": buyer.pk,
+            "units": typed,
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert any(message in error for error in errors["units"]), errors
+    assert _written() == before

@@ -1,6 +1,7 @@
 """An operation moves draft → submitted → approved → executed, checked by a second person."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from apps.accounts.roles import Role
 from apps.ledger.exceptions import (
@@ -120,6 +121,18 @@ def test_a_submitted_operation_can_be_cancelled_with_a_reason(maker, bank, cash)
 
     assert operation.state == OperationState.CANCELLED
     assert operation.reason == "Wrong investor"
+
+
+def test_a_cancel_reason_with_a_control_character_is_refused_and_nothing_changes(maker, bank, cash):
+    operation = operation_submit(
+        operation=draft([(bank, eur(-1)), (cash, eur(1))], by=maker), by=maker
+    )
+
+    with pytest.raises(ValidationError, match="U\\+202E"):
+        operation_cancel(operation=operation, by=maker, reason="Wrong \u202einvestor")
+
+    operation.refresh_from_db()
+    assert (operation.state, operation.reason) == (OperationState.SUBMITTED, "")
 
 
 def test_an_approved_operation_cannot_be_cancelled(maker, checker, bank, cash):

@@ -1,6 +1,7 @@
 """What the deal admin pages share: money columns and forms that save through a service."""
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
@@ -15,6 +16,16 @@ from django.utils.html import format_html
 from apps.core.money import Money
 
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def amount_typed(value: Decimal, currency: str) -> Money:
+    """Return the money an amount typed in major units of ``currency`` stands for; refuse one
+    that is not an amount of that currency or that no amount column holds (see
+    :meth:`~apps.core.money.Money.from_input`) with a ``ValidationError`` for its field."""
+    try:
+        return Money.from_input(value, currency)
+    except ValueError as error:
+        raise ValidationError(str(error), code="amount") from error
 
 
 def money_column(field: str, description: str, currency: str, *, none: str | None = None):

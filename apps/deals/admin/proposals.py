@@ -15,7 +15,7 @@ from django.urls import reverse
 from apps.core.admin import ReadOnlyAdminMixin, run_for_each
 from apps.core.exceptions import DomainError
 from apps.core.money import Money
-from apps.deals.admin.common import DATE_INPUT
+from apps.deals.admin.common import DATE_INPUT, amount_typed, show_on_form
 from apps.deals.models import (
     CapitalCallNotice,
     Deal,
@@ -125,7 +125,10 @@ class ProposalForm(forms.Form):
     )
     seller = forms.IntegerField(required=False, min_value=1, label="Seller id (investor)")
     buyer = forms.IntegerField(required=False, min_value=1, label="Buyer id (investor)")
-    units = forms.DecimalField(required=False, min_value=0, help_text="Units sold.")
+    # As many digits as the units column holds, so that no count is too long to work with.
+    units = forms.DecimalField(
+        required=False, min_value=0, max_digits=38, decimal_places=10, help_text="Units sold."
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -154,10 +157,7 @@ class ProposalForm(forms.Form):
     @staticmethod
     def _value(field: str, value: Any, deal: Deal) -> Any:
         if field == "amount":
-            try:
-                return Money.from_decimal(value, deal.currency)
-            except ValueError as error:
-                raise ValidationError(str(error)) from error
+            return amount_typed(value, deal.currency)
         if field in LOOKUPS:
             model = LOOKUPS[field]
             found = model.objects.filter(pk=value).first()
@@ -261,7 +261,8 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             except DomainError as error:
                 form.add_error(None, error.message)
             except ValidationError as error:
-                form.add_error(None, error.messages)
+                action = form.cleaned_data["action"]
+                show_on_form(form, error, {p.name: p.field for p in ACTION_PARAMS[action]})
             else:
                 self.message_user(
                     request,

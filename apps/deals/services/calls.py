@@ -22,6 +22,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.history import acting
 from apps.core.money import Money, allocate
+from apps.core.validators import texts_without_control_characters
 from apps.deals.models import (
     CapitalCall,
     CapitalCallNotice,
@@ -67,6 +68,7 @@ def plan_capital_call(
     *, deal: Deal, amount: Money, call_date: date, due_date: date, by: User, purpose: str = ""
 ) -> Plan:
     """Work out a call of ``amount`` from the uncalled commitments, one notice per investor."""
+    texts_without_control_characters(purpose=purpose)
     deal = lock_deal(deal)
     check_currency(amount, deal, "a call")
     if not deal.drawn_by_calls:

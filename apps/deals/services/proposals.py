@@ -20,6 +20,7 @@ from django.db import models, transaction
 
 from apps.accounts.models import User
 from apps.core.money import Money
+from apps.core.validators import texts_without_control_characters
 from apps.deals.models import Deal, Proposal, ProposalAction
 from apps.deals.services.calls import plan_call_payment, plan_capital_call
 from apps.deals.services.charges import plan_management_fee
@@ -112,5 +113,6 @@ def deal_proposal_execute(*, proposal: Proposal, by: User) -> Any:
 @transaction.atomic
 def deal_proposal_cancel(*, proposal: Proposal, by: User, reason: str) -> Proposal:
     """Withdraw a proposal that has not executed."""
+    texts_without_control_characters(reason=reason, multiline=True)
     operation_cancel(operation=proposal.operation, by=by, reason=reason)
     return proposal

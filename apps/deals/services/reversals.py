@@ -14,6 +14,7 @@ from django.db.models import Model
 
 from apps.accounts.models import User
 from apps.core.history import history_stamp_custom_attrs
+from apps.core.validators import texts_without_control_characters
 from apps.deals.models import (
     CapitalCall,
     CapitalCallPayment,
@@ -81,6 +82,7 @@ def deal_operation_reverse(*, operation: Operation, by: User, reason: str) -> Op
     """Propose the reversal of a deal's operation (a finance officer approves and executes it)."""
     if not reason.strip():
         raise OperationRefused("say why the operation is reversed")
+    texts_without_control_characters(reason=reason, multiline=True)
     record = _record_of(operation)
     if record is not None:
         _refuse_while_later(record)

@@ -21,6 +21,7 @@ from apps.compliance.selectors import eligibility
 from apps.core.history import acting
 from apps.core.money import Money, allocate
 from apps.core.services import model_update
+from apps.core.validators import texts_without_control_characters
 from apps.deals.models import (
     LIVE_SUBSCRIPTIONS,
     Closing,
@@ -68,6 +69,13 @@ def deal_update(*, deal: Deal, data: dict[str, Any], by: User) -> bool:
     return changed
 
 
+AMOUNTS = (
+    "unit_price_minor",
+    "target_minor",
+    "hard_cap_minor",
+    "min_ticket_minor",
+    "max_ticket_minor",
+)
 RATES = (
     "setup_fee_rate",
     "management_fee_rate",
@@ -81,7 +89,9 @@ RATES = (
 def _check_terms(deal: Deal) -> None:
     """Refuse terms that cannot work, each named on its field: a currency other than the
     vehicle's, a class of another vehicle, rates outside 0 to 1 (1 only for a full catch-up),
-    a unit price or target of nothing, a hard cap below the target, tickets out of order."""
+    an amount no amount column holds, a unit price or target of nothing, a hard cap below the
+    target, a negative minimum ticket or one above the hard cap, tickets out of order, a
+    closing date before the opening date."""
     problems: dict[str, str] = {}
     if deal.issuer_id and deal.issuer.currency != deal.currency:
         problems["currency"] = f"the vehicle keeps its books in {deal.issuer.currency}"
@@ -95,21 +105,36 @@ def _check_terms(deal: Deal) -> None:
             problems[name] = "A catch-up rate is from 0 to 1 (a full catch-up)."
         elif name != "catch_up_rate" and not 0 <= rate < 1:
             problems[name] = "A rate is from 0 up to 1, 1 excluded (0.02 is 2 %)."
-    if deal.unit_price_minor is not None and deal.unit_price_minor <= 0:
+    # Amounts beyond the columns are refused first: nothing else is compared with them.
+    amounts = {name: getattr(deal, name) for name in AMOUNTS}
+    for name, amount in amounts.items():
+        refusal = amount is not None and Money(amount, deal.currency).out_of_range()
+        if refusal:
+            problems[name] = refusal
+            amounts[name] = None
+    price, target = amounts["unit_price_minor"], amounts["target_minor"]
+    cap, low, high = (
+        amounts[name] for name in ("hard_cap_minor", "min_ticket_minor", "max_ticket_minor")
+    )
+    if price is not None and price <= 0:
         problems["unit_price_minor"] = "A unit must cost more than nothing."
-    if deal.target_minor is not None and deal.target_minor <= 0:
+    if target is not None and target <= 0:
         problems["target_minor"] = "The target must be more than nothing."
-    elif None not in (deal.target_minor, deal.hard_cap_minor) and (
-        deal.hard_cap_minor < deal.target_minor
-    ):
-        shown = money_text(deal.target_minor, deal.currency)
+    elif None not in (target, cap) and cap < target:
+        shown = money_text(target, deal.currency)
         problems["hard_cap_minor"] = f"The hard cap cannot be below the target ({shown})."
-    low, high = deal.min_ticket_minor, deal.max_ticket_minor
+    if low is not None and low < 0:
+        problems["min_ticket_minor"] = "A minimum ticket cannot be negative."
+    elif None not in (low, cap) and low > cap:
+        shown = money_text(cap, deal.currency)
+        problems["min_ticket_minor"] = f"The minimum ticket cannot be above the hard cap ({shown})."
     if None not in (low, high) and high < low:
         shown = money_text(low, deal.currency)
         problems["max_ticket_minor"] = (
             f"The maximum ticket cannot be below the minimum ticket ({shown})."
         )
+    if None not in (deal.opens_on, deal.closes_on) and deal.closes_on < deal.opens_on:
+        problems["closes_on"] = f"The deal cannot close before it opens ({deal.opens_on})."
     if problems:
         raise ValidationError(problems)
 
@@ -130,6 +155,7 @@ def deal_cancel(*, deal: Deal, by: User, reason: str) -> Deal:
     rejected with ``reason``. A deal with a closing must have it reversed first."""
     if not reason.strip():
         raise TransitionRefused("say why the deal is cancelled")
+    texts_without_control_characters(reason=reason, multiline=True)
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     closed = Closing.objects.filter(deal=deal, operation__state=OperationState.EXECUTED)
     if closed.exists():
@@ -160,6 +186,7 @@ def deal_wind_up(*, deal: Deal, by: User, reason: str) -> Deal:
     """Record the end of a closed deal's vehicle, once it holds no cash any more."""
     if not reason.strip():
         raise TransitionRefused("say why the deal is wound up")
+    texts_without_control_characters(reason=reason, multiline=True)
     deal = Deal.objects.select_for_update().select_related("issuer").get(pk=deal.pk)
     left = [
         money
@@ -243,6 +270,7 @@ def subscription_fund(*, subscription: Subscription, by: User) -> Subscription:
 def subscription_withdraw(*, subscription: Subscription, by: User, reason: str) -> Subscription:
     if not reason.strip():
         raise SubscriptionRefused("say why the subscription is withdrawn")
+    texts_without_control_characters(reason=reason, multiline=True)
     return move(subscription, "withdraw", by=by, reason=reason, reasons=[reason])
 
 
