@@ -12,6 +12,7 @@ from base64 import urlsafe_b64encode
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from roundtable.logs import logging_config
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "simple_history",
     "django_structlog",
+    "csp",
     # The product's domains, lowest layer first.
     "apps.core",
     "apps.accounts",
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     # First, so that every line logged while serving a request carries its request id.
     "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files: gunicorn serves them through WhiteNoise, runserver by itself.
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -203,6 +206,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Redis is the cache and the Celery broker. Without a broker, tasks run eagerly in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
+if not DEBUG and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_URL is not set. It is required when DJANGO_DEBUG=false: single-use second-factor "
+        "codes and sign-in rate limits live in the cache, which every web process must share "
+        "(for example redis://127.0.0.1:6379/0)."
+    )
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 if CELERY_TASK_ALWAYS_EAGER:
@@ -242,6 +251,16 @@ CACHES = {
 SANCTIONS_NAME_THRESHOLD = env.int("SANCTIONS_NAME_THRESHOLD", default=80)
 SANCTIONS_MATCH_THRESHOLD = env.int("SANCTIONS_MATCH_THRESHOLD", default=85)
 
+# Open Cap Format imports read untrusted archives: bytes read (inflated) per file and in all, and
+# members of an archive. OCF is compact JSON, ~500 bytes a transaction: 100 MiB is some 200,000
+# transactions in one file, parsed in about five times that memory. A package is a manifest, a
+# few files and perhaps its documents.
+OCF_IMPORT_MAX_FILE_BYTES = env.int("OCF_IMPORT_MAX_FILE_BYTES", default=100 * 2**20)
+OCF_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "OCF_IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 2**20
+)
+OCF_IMPORT_MAX_MEMBERS = env.int("OCF_IMPORT_MAX_MEMBERS", default=1_000)
+
 # Structured logs; every line of a request carries its request id.
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="console" if DEBUG else "json")
@@ -263,3 +282,20 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every page, the admin's included: scripts, styles, fonts and
+# frames from this site alone; images also inline (the authenticator's QR code is a data URI).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

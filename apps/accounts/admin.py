@@ -2,10 +2,23 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Count
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from apps.accounts.models import Organisation, User
-from apps.accounts.services import organisation_create, organisation_update, user_create
+from apps.accounts.roles import Role
+from apps.accounts.services import (
+    USER_UPDATABLE_FIELDS,
+    organisation_create,
+    organisation_update,
+    user_create,
+    user_roles_set,
+    user_update,
+)
+from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -17,18 +30,19 @@ class UserCreationForm(AdminUserCreationForm):
 class UserEditForm(UserChangeForm):
     class Meta:
         model = User
-        fields = "__all__"
+        fields = ["email", "password", "full_name", "is_active", "is_staff", "groups"]
+        labels = {"groups": "Roles"}
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "role_names", "last_login"]
     list_filter = ["is_staff", "is_active", "groups"]
     search_fields = ["email", "full_name"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "is_superuser"]
     list_per_page = 50
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -60,9 +74,24 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     def role_names(self, user: User) -> str:
         return ", ".join(group.name for group in user.groups.all())
 
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        """Superuser status is granted on the server only; nobody changes their own roles."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            readonly.append("groups")
+        return readonly
+
     def save_model(self, request, obj: User, form: forms.ModelForm, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            user_update(
+                user=User.objects.get(pk=obj.pk),
+                data={
+                    name: form.cleaned_data[name]
+                    for name in form.changed_data
+                    if name in USER_UPDATABLE_FIELDS
+                },
+                by=request.user,
+            )
             return
         usable = form.cleaned_data.get("usable_password") != "false"
         password = form.cleaned_data.get("password1") if usable else None
@@ -78,9 +107,46 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         obj.password = created.password
         obj._state.adding = False
 
+    def save_related(self, request, form: forms.ModelForm, formsets, change: bool) -> None:
+        """Roles change through their service, which records who changed them."""
+        if "groups" in form.changed_data:
+            user_roles_set(
+                user=form.instance,
+                roles=[Role(group.name) for group in form.cleaned_data["groups"]],
+                by=request.user,
+            )
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Roles and their permissions follow the policy in ``apps/accounts/roles.py`` alone."""
+
+    list_display = ["name", "permission_count"]
+    fields = ["name", "permission_list"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(permission_total=Count("permissions"))
+
+    @admin.display(description="Permissions", ordering="permission_total")
+    def permission_count(self, group: Group) -> int:
+        return group.permission_total
+
+    @admin.display(description="Permissions (set by the roles policy, not editable here)")
+    def permission_list(self, group: Group) -> str:
+        names = group.permissions.select_related("content_type").order_by(
+            "content_type__app_label", "codename"
+        )
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((permission.name,) for permission in names)
+        )
+
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "kind", "country", "lei", "is_active", "updated_at"]
     list_filter = ["kind", "is_active", "country"]
     search_fields = ["name", "lei"]

@@ -73,7 +73,9 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
     # Administrators manage people and access, not money.
     Role.ADMINISTRATOR: (
         Grant(VIEW, PRODUCT_APPS),
-        Grant(ALL, ("accounts", "auth.group", "account", "mfa")),
+        Grant(ALL, ("accounts", "account", "mfa")),
+        # Roles are this policy: their groups are shown, never edited.
+        Grant(VIEW, ("auth.group",)),
     ),
 }
 

@@ -1,5 +1,7 @@
 """Writes on users and organisations. Each service is one transaction and names who acts."""
 
+from collections.abc import Iterable
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -7,6 +9,7 @@ from django.db import transaction
 
 from apps.accounts.models import Organisation, User, normalize_email
 from apps.accounts.roles import Role
+from apps.core.exceptions import DomainError
 from apps.core.services import model_update
 
 ORGANISATION_UPDATABLE_FIELDS = ["name", "kind", "country", "lei", "is_active"]
@@ -67,3 +70,57 @@ def organisation_update(*, organisation: Organisation, data: dict, by: User | No
         instance=organisation, fields=ORGANISATION_UPDATABLE_FIELDS, data=data, by=by
     )
     return organisation
+
+
+USER_UPDATABLE_FIELDS = ["email", "full_name", "is_active", "is_staff"]
+
+
+class RolesChangeRefused(DomainError):
+    code = "roles_change_refused"
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict, by: User | None) -> User:
+    """Change a user's identity or access flags; roles and superuser status change elsewhere."""
+    if "email" in data:
+        data = {**data, "email": normalize_email(data["email"])}
+    user, _ = model_update(instance=user, fields=USER_UPDATABLE_FIELDS, data=data, by=by)
+    return user
+
+
+@transaction.atomic
+def user_roles_set(*, user: User, roles: Iterable[Role], by: User) -> User:
+    """Give ``user`` exactly ``roles``, recorded in the user's history with who did it.
+
+    Roles are the policy of :mod:`apps.accounts.roles`; nobody changes their own, so an
+    administrator cannot raise their own access, and only administrators change anyone's.
+    """
+    if by.pk == user.pk:
+        raise RolesChangeRefused(
+            "nobody may change their own roles: ask another administrator", user=user.pk
+        )
+    if not by.has_perm("accounts.change_user"):
+        raise RolesChangeRefused(f"{by} may not change roles", user=user.pk)
+    wanted = sorted({Role(role).value for role in roles})
+    held = sorted(user.groups.values_list("name", flat=True))
+    if wanted == held:
+        return user
+    user.groups.set(Group.objects.filter(name__in=wanted))
+    user._history_user = by
+    user._change_reason = f"roles: {', '.join(held) or 'none'} → {', '.join(wanted) or 'none'}"
+    # Groups are not a column: saving one unchanged field writes the history row that says so.
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+@transaction.atomic
+def user_superuser_set(*, user: User, grant: bool, reason: str) -> User:
+    """Grant or withdraw superuser status: only from the server's command line, with a reason."""
+    if not reason.strip():
+        raise RolesChangeRefused("say why superuser status changes", user=user.pk)
+    if user.is_superuser == grant:
+        return user
+    user.is_superuser = grant
+    user._change_reason = f"superuser {'granted' if grant else 'withdrawn'} on the server: {reason}"
+    user.save(update_fields=["is_superuser"])
+    return user

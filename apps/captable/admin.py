@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from simple_history.admin import SimpleHistoryAdmin
 
 from apps.captable.exports import CONTENT_TYPES, FORMATS, cap_table_export
 from apps.captable.models import (
@@ -25,7 +24,7 @@ from apps.captable.services import (
     stakeholder_create,
     vesting_terms_create,
 )
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin
 from apps.core.services import model_update
 
 
@@ -57,7 +56,7 @@ class ShareClassInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Issuer)
-class IssuerAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+class IssuerAdmin(ServiceSaveMixin, HistoryAdmin):
     create_service = issuer_create
     list_display = ["name", "kind", "legal_form", "country", "currency"]
     list_filter = ["kind", "legal_form", "country", "currency"]
@@ -94,7 +93,7 @@ class IssuerAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ShareClass)
-class ShareClassAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+class ShareClassAdmin(ServiceSaveMixin, HistoryAdmin):
     create_service = share_class_create
     list_display = ["name", "issuer", "class_type", "authorised_units", "seniority"]
     list_filter = ["class_type"]
@@ -103,7 +102,7 @@ class ShareClassAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+class StakeholderAdmin(ServiceSaveMixin, HistoryAdmin):
     create_service = stakeholder_create
     list_display = ["name", "issuer", "kind", "role", "holder_issuer"]
     list_filter = ["kind", "role"]
@@ -113,7 +112,7 @@ class StakeholderAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EquityPlan)
-class EquityPlanAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+class EquityPlanAdmin(ServiceSaveMixin, HistoryAdmin):
     create_service = plan_create
     list_display = ["name", "issuer", "share_class"]
     search_fields = ["name", "issuer__name"]
@@ -121,7 +120,7 @@ class EquityPlanAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
 
 
 @admin.register(VestingTerms)
-class VestingTermsAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+class VestingTermsAdmin(ServiceSaveMixin, HistoryAdmin):
     create_service = vesting_terms_create
     list_display = ["name", "issuer", "cliff_months", "duration_months", "frequency_months"]
     search_fields = ["name", "issuer__name"]

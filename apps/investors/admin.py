@@ -5,9 +5,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ReadOnlyAdminMixin, run_for_each
+from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, VersionField, masked, run_for_each
 from apps.core.exceptions import DomainError
 from apps.investors.models import BankAccount, BeneficialOwner, Investor, SensitiveDataReveal
 from apps.investors.services import (
@@ -16,13 +15,6 @@ from apps.investors.services import (
     kyc_submit,
     sensitive_value_reveal,
 )
-
-
-def masked(value: str) -> str:
-    """Show the last four characters of a sensitive value, hide the rest."""
-    if not value:
-        return "—"
-    return "•" * max(len(value) - 4, 4) + value[-4:]
 
 
 class BeneficialOwnerInline(admin.TabularInline):
@@ -60,7 +52,7 @@ class BankAccountInline(admin.TabularInline):
 
 
 @admin.register(Investor)
-class InvestorAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class InvestorAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Investors change through their onboarding and KYC services; here they are reviewed."""
 
     list_display = [
@@ -94,6 +86,18 @@ class InvestorAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
             ),
         )
 
+    def history_version_fields(self, request: HttpRequest, record) -> list[VersionField]:
+        """A past version's sensitive values are revealed like today's: logged, by permission."""
+        return [
+            field._replace(
+                reveal_url=reverse("admin:investors_investor_reveal", args=[record.id, field.name])
+                + f"?version={record.history_id}"
+            )
+            if field.name in SENSITIVE_FIELDS
+            else field
+            for field in super().history_version_fields(request, record)
+        ]
+
     def get_urls(self):
         return [
             path(
@@ -106,15 +110,19 @@ class InvestorAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     def reveal_view(self, request: HttpRequest, pk: int, field: str):
         investor = get_object_or_404(Investor, pk=pk)
-        account = request.GET.get("account", "")
-        if account and not account.isdigit():
-            raise Http404("account must be the id of one of this investor's bank accounts")
+        account, version = request.GET.get("account", ""), request.GET.get("version", "")
+        if not (account or "0").isdigit() or not (version or "0").isdigit():
+            raise Http404("account and version must be ids of this investor's records")
         bank_account = (
             get_object_or_404(BankAccount, pk=int(account), investor=investor) if account else None
         )
         try:
             value = sensitive_value_reveal(
-                investor=investor, field=field, by=request.user, bank_account=bank_account
+                investor=investor,
+                field=field,
+                by=request.user,
+                bank_account=bank_account,
+                version=int(version) if version else None,
             )
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
@@ -131,7 +139,10 @@ class InvestorAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("investors.review_kyc")
 
-    @admin.action(description="Submit KYC for review")
+    def has_submit_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("investors.change_investor")
+
+    @admin.action(description="Submit KYC for review", permissions=["submit"])
     def submit_for_review(self, request: HttpRequest, queryset) -> None:
         run_for_each(
             self,

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ReadOnlyAdminMixin, run_for_each
+from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, run_for_each
 from apps.ledger.models import Account, Entry, Operation
 from apps.ledger.selectors import balance, operation_list
 from apps.ledger.services import (
@@ -24,7 +23,7 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Operation)
-class OperationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class OperationAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = [
         "pk",
         "sequence",
@@ -119,7 +118,7 @@ class OperationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["pk", "__str__", "purpose", "currency", "owner_type", "owner_id", "is_active"]
     list_filter = ["purpose", "currency", "allow_negative", "is_active"]
     search_fields = ["=pk", "name"]

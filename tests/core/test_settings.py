@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from django.test import override_settings
+
+from apps.core.checks import shared_cache_check
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -15,6 +18,7 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "backoffice.example.com",
     "DJANGO_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -85,6 +89,27 @@ def test_production_without_an_encryption_key_refuses_to_start():
 
     assert result.returncode != 0
     assert "DJANGO_FIELD_ENCRYPTION_KEYS is not set" in result.stderr
+
+
+def test_production_without_redis_refuses_to_start_saying_why():
+    env = {**PRODUCTION}
+    del env["REDIS_URL"]
+
+    result = _run("manage.py", "check", **env)
+
+    assert result.returncode != 0
+    assert "REDIS_URL is not set" in result.stderr
+    assert "every web process must share" in result.stderr
+
+
+def test_the_deployment_checks_flag_a_cache_each_process_keeps_for_itself():
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    shared = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ""}}
+
+    with override_settings(CACHES=local):
+        assert [message.id for message in shared_cache_check()] == ["core.W001"]
+    with override_settings(CACHES=shared):
+        assert shared_cache_check() == []
 
 
 def test_production_settings_pass_the_deployment_checks_without_a_warning():

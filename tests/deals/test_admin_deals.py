@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from apps.captable.services import share_class_create
+from apps.core.money import Money
 from apps.deals.models import Deal, DealState, Subscription, SubscriptionState
 from apps.deals.services import (
     capital_call_issue,
@@ -195,11 +196,11 @@ def test_an_empty_minimum_ticket_is_zero(books, vehicle, ops_client):
         ({"min_ticket": "-1"}, "min_ticket", "greater than or equal to 0"),
         ({"carry_rate": "1"}, "carry_rate", "from 0 up to 1, 1 excluded"),
         ({"catch_up_rate": "1.5"}, "catch_up_rate", "from 0 to 1 (a full catch-up)"),
-        # Past what the column holds: the service's full_clean, shown on the typed field.
+        # Past what the column holds: refused as typed, naming the largest amount it holds.
         (
             {"target": "100000000000000000000", "hard_cap": "100000000000000000000"},
             "target",
-            "less than or equal to 9223372036854775807",
+            "at most 92,233,720,368,547,758.07 EUR",
         ),
     ],
 )
@@ -573,3 +574,31 @@ def test_a_deals_page_shows_its_closings_and_calls(books, ops_client):
 
     assert "€100,000.00" in page and "€2,500.50" in page and "bridge" in page
     assert page.count("Executed") >= 2
+
+
+def test_every_version_of_a_deal_its_subscription_and_its_operation_renders_read_only(
+    books, ops_client
+):
+    from apps.ledger.models import Operation
+
+    deal = books.deal("Atlas", setup_fee_rate=Decimal("0.01"))
+    subscription = books.subscribe(deal, eur(100_000))
+    operation = Operation.objects.filter(state="executed").latest("sequence")
+    pages = []
+    for record, base in (
+        (deal, DEALS),
+        (subscription, SUBSCRIPTIONS),
+        (operation, "/admin/ledger/operation/"),
+    ):
+        pages.append(ops_client.get(f"{base}{record.pk}/history/"))
+        for version in record.history.all():
+            pages.append(ops_client.get(f"{base}{record.pk}/history/{version.history_id}/"))
+            refused = ops_client.post(f"{base}{record.pk}/history/{version.history_id}/", {})
+            assert refused.status_code == 405
+
+    assert {page.status_code for page in pages} == {200}
+    assert len(pages) > 6
+    first = deal.history.earliest().history_id
+    deal_version = ops_client.get(f"{DEALS}{deal.pk}/history/{first}/").content.decode()
+    assert Money(deal.hard_cap_minor, "EUR").format() in deal_version
+    assert f">{deal.hard_cap_minor}<" not in deal_version

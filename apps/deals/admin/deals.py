@@ -11,17 +11,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from apps.captable.models import ShareClass
 from apps.compliance.rules import REGIMES
-from apps.core.admin import ReadOnlyAdminMixin, run_for_each
+from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, run_for_each
 from apps.core.exceptions import DomainError
 from apps.core.money import Money, minor_unit_digits
 from apps.deals.admin.common import (
     DATE_INPUT,
     FirstRowsInline,
     all_rows_link,
+    amount_typed,
     money_column,
     service_form_response,
     show_on_form,
@@ -165,9 +165,9 @@ class DealForm(forms.ModelForm):
                 self.amounts[column] = 0 if field == "min_ticket" else None
                 continue
             try:
-                self.amounts[column] = Money.from_decimal(value, currency).amount_minor
-            except ValueError as error:
-                self.add_error(field, str(error))
+                self.amounts[column] = amount_typed(value, currency).amount_minor
+            except ValidationError as error:
+                self.add_error(field, error)
         return cleaned
 
     def deal_fields(self) -> dict[str, Any]:
@@ -196,7 +196,7 @@ class SubscriptionInline(ReadOnlyAdminMixin, FirstRowsInline):
 
 
 @admin.register(Deal)
-class DealAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Deals change through their services: added as drafts with :func:`deal_create`, a draft's
     terms edited with :func:`model_update`; after that the admin shows them and moves them
     along."""
@@ -402,14 +402,14 @@ class SubscriptionForm(forms.Form):
             self.add_error("amount", "The amount must be more than nothing.")
             return cleaned
         try:
-            self.amount = Money.from_decimal(amount, deal.currency)
-        except ValueError as error:
-            self.add_error("amount", str(error))
+            self.amount = amount_typed(amount, deal.currency)
+        except ValidationError as error:
+            self.add_error("amount", error)
         return cleaned
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class SubscriptionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Subscriptions are requested on the add page through :func:`subscription_create`, then
     moved along (or withdrawn) by the actions of the list."""
 

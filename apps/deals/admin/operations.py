@@ -4,9 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ReadOnlyAdminMixin, run_for_each
+from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, run_for_each
 from apps.deals.admin.common import FirstRowsInline, all_rows_link, money_column
 from apps.deals.models import (
     CapitalCall,
@@ -175,7 +174,7 @@ class DefaultedFilter(admin.SimpleListFilter):
 
 @admin.register(CapitalCallNotice)
 class CapitalCallNoticeAdmin(
-    NoticeAmountsMixin, FlagDefaultsMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin
+    NoticeAmountsMixin, FlagDefaultsMixin, ReadOnlyAdminMixin, HistoryAdmin
 ):
     list_display = [
         "investor",
