@@ -129,7 +129,8 @@ class InvestorAdmin(ReadOnlyAdminMixin, HistoryAdmin):
             return HttpResponseRedirect(reverse("admin:investors_investor_change", args=[pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{field.replace('_', ' ')} of {investor}",
+            "title": f"{field.replace('_', ' ')} of {investor}"
+            + (" as a past version recorded it" if version else ""),
             "investor": investor,
             "field": field,
             "value": value,

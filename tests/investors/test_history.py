@@ -69,6 +69,7 @@ def test_a_past_value_is_revealed_through_the_logged_reveal(investor, staff_clie
 
     assert f"reveal/tax_id/?version={first.history_id}".encode() in version_page.content
     assert OLD_TAX_ID.encode() in revealed.content
+    assert b"as a past version recorded it" in revealed.content
     look = SensitiveDataReveal.objects.get()
     assert (look.user, look.field, look.version) == (officer, "tax_id", first.history_id)
 
