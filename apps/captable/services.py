@@ -87,17 +87,19 @@ class Change:
         self.operation = operation
         self.securities: list[Security] = []
         self.movements: list[Movement] = []
-        self._units: dict[int, Decimal] = {}
-        self._moved: set[int] = set()
+        # Positions by security id (unique within the issuer), never by Python object: two
+        # objects loaded for one security share one position.
+        self._units: dict[str, Decimal] = {}
+        self._moved: set[str] = set()
         self._class_outstanding: dict[int, Decimal] = {}
         self._pool_available: dict[int, Decimal] = {}
         self._balances = defaultdict(int)
 
-    # --- positions, loaded once per object and kept up to date in memory ----------------------
+    # --- positions, loaded once per security and kept up to date in memory --------------------
 
     def units(self, security: Security) -> Decimal:
         """Return what ``security`` holds now, with this change's movements so far."""
-        key = id(security)
+        key = security.security_id
         if key not in self._units:
             if security.pk is None:
                 self._units[key] = Decimal(0)
@@ -171,7 +173,7 @@ class Change:
             raise InvalidMovement(f"security {security.security_id}: a movement of nothing")
         held = self.units(security)
         if quantity < 0 and -quantity > held:
-            if held == 0 and (id(security) in self._moved or security.pk is not None):
+            if held == 0 and (security.security_id in self._moved or security.pk is not None):
                 raise SecurityClosed(
                     f"security {security.security_id} has nothing outstanding: it was already "
                     "cancelled, transferred, exercised or converted",
@@ -205,8 +207,8 @@ class Change:
             self._class_outstanding[key] = (
                 self._outstanding_in_class(security.share_class) + quantity
             )
-        self._units[id(security)] = held + quantity
-        self._moved.add(id(security))
+        self._units[security.security_id] = held + quantity
+        self._moved.add(security.security_id)
         self.movements.append(
             Movement(
                 operation=self.operation,

@@ -17,6 +17,8 @@ from apps.captable.exceptions import (
 from apps.captable.models import Movement, Security
 from apps.captable.selectors import cap_table, security_outstanding
 from apps.captable.services import (
+    Change,
+    captable_change_record,
     options_grant,
     plan_create,
     pool_reserve,
@@ -131,6 +133,26 @@ def test_cancelling_a_cancelled_security_is_refused(common, alice, people):
         security_cancel(security=security, effective_date=D3, **people)
 
     assert snapshot() == before
+
+
+def test_two_objects_of_one_security_share_one_position_in_a_change(issuer, common, alice, people):
+    security = shares_issue(
+        share_class=common, stakeholder=alice, quantity=100, effective_date=D1, **people
+    )
+    first, second = Security.objects.get(pk=security.pk), Security.objects.get(pk=security.pk)
+    before = snapshot()
+
+    def cancel_twice(change: Change) -> None:
+        for copy in (first, second):
+            change.consume(security=copy, kind="cancellation", quantity=None, effective_date=D2)
+
+    with pytest.raises(SecurityClosed, match="has nothing outstanding"):
+        captable_change_record(
+            issuer=issuer, description="Cancel twice", build=cancel_twice, **people
+        )
+
+    assert snapshot() == before
+    assert security_outstanding(issuer)[security.security_id] == Decimal(100)
 
 
 def test_issuing_beyond_the_authorised_units_is_refused_naming_the_class(
@@ -308,6 +330,30 @@ def test_postgresql_refuses_a_raw_update_or_delete_of_a_movement(common, alice, 
             connection.cursor() as cursor,
         ):
             cursor.execute(f"{sql} WHERE security_id = %s", [security.pk])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="enforced by PostgreSQL itself")
+def test_postgresql_refuses_a_raw_movement_leaving_a_security_below_nothing(common, alice, people):
+    security = shares_issue(
+        share_class=common, stakeholder=alice, quantity=100, effective_date=D1, **people
+    )
+    with (
+        pytest.raises(IntegrityError, match="never holds less than nothing"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO captable_movement (operation_id, issuer_id, security_id, plan_id, kind, "
+            "quantity, amount_minor, effective_date, security_kind, stakeholder_id, "
+            "share_class_id, operation_sequence, external_id) "
+            "SELECT operation_id, issuer_id, security_id, plan_id, kind, -101, amount_minor, "
+            "effective_date, security_kind, stakeholder_id, share_class_id, operation_sequence, "
+            "external_id FROM captable_movement WHERE security_id = %s",
+            [security.pk],
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    assert security_outstanding(common.issuer)[security.security_id] == Decimal(100)
 
 
 def test_a_stakeholder_of_another_issuer_is_refused(common, people, maker):
