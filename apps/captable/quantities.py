@@ -6,7 +6,7 @@ rows are added here, in Python's exact ``Decimal``.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.db import connections, models
 from django.db.models import Sum
@@ -14,6 +14,15 @@ from django.db.models import Sum
 # A quantity has at most this many digits before the point and 10 after: 28 significant digits,
 # which Python's default decimal context computes exactly (the column, numeric(38,10), holds more).
 QUANTITY_INTEGER_DIGITS = 18
+# Units are exact to 10 decimals; units worked out from money or a ratio are rounded down, so
+# nobody is ever given more than they paid for.
+UNIT_SCALE = Decimal("1E-10")
+UNIT_ROUNDING = ROUND_DOWN
+
+
+def units_rounded(value: Decimal) -> Decimal:
+    """Round worked-out units to the unit scale, down."""
+    return value.quantize(UNIT_SCALE, rounding=UNIT_ROUNDING)
 
 
 def grouped_sums(movements: models.QuerySet, keys: Iterable[str]) -> dict[tuple, Decimal]:

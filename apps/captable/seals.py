@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from apps.captable.quantities import UNIT_SCALE
+
 GENESIS = "0" * 64
-SCALE = Decimal("1E-10")
 
 # The movement columns a seal covers, in the order of its canonical rows.
 SEALED_FIELDS = (
@@ -34,7 +35,7 @@ def seal_digest(previous: str, rows: Iterable[tuple]) -> str:
     ``previous``."""
     canonical = [
         [
-            format(value.quantize(SCALE), "f")
+            format(value.quantize(UNIT_SCALE), "f")
             if isinstance(value, Decimal)
             else value.isoformat()
             if isinstance(value, date)

@@ -45,7 +45,13 @@ from apps.captable.models import (
     Stakeholder,
     VestingTerms,
 )
-from apps.captable.quantities import QUANTITY_INTEGER_DIGITS, exact_sum, quantity_text
+from apps.captable.quantities import (
+    QUANTITY_INTEGER_DIGITS,
+    UNIT_SCALE,
+    exact_sum,
+    quantity_text,
+    units_rounded,
+)
 from apps.captable.seals import GENESIS, SEALED_FIELDS, seal_digest
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.services import model_update
@@ -59,7 +65,6 @@ from apps.ledger.services import (
     operation_submit,
 )
 
-SCALE = Decimal("1E-10")
 ResultT = TypeVar("ResultT")
 
 
@@ -74,7 +79,7 @@ def _exact(quantity: Decimal | int, *, what: str) -> Decimal:
             "digits before the point",
             quantity=str(value),
         )
-    if value.quantize(SCALE) != value:
+    if value.quantize(UNIT_SCALE) != value:
         raise InvalidMovement(f"{what}: {value} has more than 10 decimals", quantity=str(value))
     return value
 
@@ -726,7 +731,7 @@ def stock_convert(
             kind=SecurityKind.STOCK,
             stakeholder=security.stakeholder,
             share_class=to_class,
-            quantity=units.quantize(SCALE, rounding="ROUND_DOWN"),
+            quantity=units_rounded(units),
             effective_date=effective_date,
         )
 

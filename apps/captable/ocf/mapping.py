@@ -65,9 +65,9 @@ from apps.captable.models import (
     StakeholderRole,
     VestingTerms,
 )
+from apps.captable.quantities import UNIT_SCALE
 from apps.core.money import Money, round_fraction
 
-SCALE = Decimal("1E-10")
 DAYS_PER_MONTH = Fraction(365, 12)
 VESTING_START_CONDITION = "start"  # the id of the first condition of the terms written
 
@@ -150,7 +150,7 @@ def numeric(value: Decimal | int | Fraction) -> str:
     if isinstance(value, Fraction):
         value = fraction_to_decimal(value)
     with localcontext(prec=60):
-        value = Decimal(value).quantize(SCALE, rounding=ROUND_HALF_UP)
+        value = Decimal(value).quantize(UNIT_SCALE, rounding=ROUND_HALF_UP)
         if value == value.to_integral_value():
             return str(value.quantize(Decimal(1)))
         return format(value.normalize(), "f")

@@ -18,6 +18,7 @@ from fractions import Fraction
 from django.db import transaction
 
 from apps.accounts.models import User
+from apps.captable.quantities import units_rounded
 from apps.captable.services import Change
 from apps.core.history import history_stamp_custom_attrs
 from apps.core.money import Money, allocate
@@ -42,7 +43,6 @@ from apps.investors.models import Investor
 from apps.ledger.models import AccountPurpose, Operation, OperationKind, OperationState
 from apps.ledger.services import Leg
 
-UNIT_SCALE = Decimal("1E-10")
 EXECUTED = OperationState.EXECUTED
 SCALED_TO_NOTHING = "scaled back to nothing: the deal was over-subscribed"
 
@@ -50,9 +50,7 @@ SCALED_TO_NOTHING = "scaled back to nothing: the deal was over-subscribed"
 def units_for(amount_minor: int, unit_price_minor: int) -> Decimal:
     """The units ``amount_minor`` buys at ``unit_price_minor``: exact to 10 decimals, rounded
     down."""
-    return (Decimal(amount_minor) / Decimal(unit_price_minor)).quantize(
-        UNIT_SCALE, rounding="ROUND_DOWN"
-    )
+    return units_rounded(Decimal(amount_minor) / Decimal(unit_price_minor))
 
 
 def _equalisation(
