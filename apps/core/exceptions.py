@@ -20,3 +20,15 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, **self.data}
+
+
+class TransitionRefused(DomainError):
+    """A state change the record's lifecycle or a business rule does not allow now."""
+
+    code = "transition_refused"
+
+
+class PermissionRefused(DomainError):
+    """The acting user may not make this change, whichever door they came through."""
+
+    code = "permission_refused"

@@ -31,6 +31,11 @@ class AssetClass(models.TextChoices):
     SECONDARY = "secondary", "Secondary"
 
 
+# Who may move a deal or a subscription along, whichever door they come through.
+CHANGE_DEAL = "deals.change_deal"
+CHANGE_SUBSCRIPTION = "deals.change_subscription"
+
+
 class DealState(models.TextChoices):
     DRAFT = "draft", "Draft"
     OPEN = "open", "Open"
@@ -148,35 +153,52 @@ class Deal(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @transition(field=state, source=DealState.DRAFT, target=DealState.OPEN)
+    @transition(field=state, source=DealState.DRAFT, target=DealState.OPEN, permission=CHANGE_DEAL)
     def open(self) -> None:
         """Accept subscriptions."""
 
-    @transition(field=state, source=DealState.OPEN, target=DealState.CLOSING)
+    @transition(
+        field=state, source=DealState.OPEN, target=DealState.CLOSING, permission=CHANGE_DEAL
+    )
     def start_closing(self) -> None:
         """Stop taking subscriptions and prepare the closing."""
 
-    @transition(field=state, source=DealState.CLOSING, target=DealState.CLOSED)
+    @transition(
+        field=state, source=DealState.CLOSING, target=DealState.CLOSED, permission=CHANGE_DEAL
+    )
     def close(self) -> None:
         """Record that the closing executed."""
 
-    @transition(field=state, source=DealState.CLOSED, target=DealState.EXITED)
+    @transition(
+        field=state, source=DealState.CLOSED, target=DealState.EXITED, permission=CHANGE_DEAL
+    )
     def exit(self) -> None:
         """Record the sale of the investment."""
 
-    @transition(field=state, source=DealState.EXITED, target=DealState.CLOSED)
+    @transition(
+        field=state, source=DealState.EXITED, target=DealState.CLOSED, permission=CHANGE_DEAL
+    )
     def reopen(self) -> None:
         """Return to closed after the exit distribution was reversed."""
 
-    @transition(field=state, source=DealState.CLOSED, target=DealState.WOUND_UP)
+    @transition(
+        field=state, source=DealState.CLOSED, target=DealState.WOUND_UP, permission=CHANGE_DEAL
+    )
     def wind_up(self) -> None:
         """Record the end of the vehicle."""
 
-    @transition(field=state, source=DealState.CLOSED, target=DealState.CLOSING)
+    @transition(
+        field=state, source=DealState.CLOSED, target=DealState.CLOSING, permission=CHANGE_DEAL
+    )
     def reopen_closing(self) -> None:
         """Return to closing after the final closing was reversed."""
 
-    @transition(field=state, source=[DealState.OPEN, DealState.CLOSING], target=DealState.CANCELLED)
+    @transition(
+        field=state,
+        source=[DealState.OPEN, DealState.CLOSING],
+        target=DealState.CANCELLED,
+        permission=CHANGE_DEAL,
+    )
     def cancel(self) -> None:
         """Abandon the deal before it closes."""
 
@@ -246,27 +268,57 @@ class Subscription(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.investor} in {self.deal}"
 
-    @transition(field=state, source=SubscriptionState.DRAFT, target=SubscriptionState.SUBMITTED)
+    @transition(
+        field=state,
+        source=SubscriptionState.DRAFT,
+        target=SubscriptionState.SUBMITTED,
+        permission=CHANGE_SUBSCRIPTION,
+    )
     def submit(self) -> None:
         """Hand the subscription in."""
 
-    @transition(field=state, source=SubscriptionState.SUBMITTED, target=SubscriptionState.ELIGIBLE)
+    @transition(
+        field=state,
+        source=SubscriptionState.SUBMITTED,
+        target=SubscriptionState.ELIGIBLE,
+        permission=CHANGE_SUBSCRIPTION,
+    )
     def mark_eligible(self) -> None:
         """Record that the investor may invest in this deal for this amount."""
 
-    @transition(field=state, source=SubscriptionState.ELIGIBLE, target=SubscriptionState.SIGNED)
+    @transition(
+        field=state,
+        source=SubscriptionState.ELIGIBLE,
+        target=SubscriptionState.SIGNED,
+        permission=CHANGE_SUBSCRIPTION,
+    )
     def sign(self) -> None:
         """Record the signed subscription agreement."""
 
-    @transition(field=state, source=SubscriptionState.SIGNED, target=SubscriptionState.FUNDED)
+    @transition(
+        field=state,
+        source=SubscriptionState.SIGNED,
+        target=SubscriptionState.FUNDED,
+        permission=CHANGE_SUBSCRIPTION,
+    )
     def fund(self) -> None:
         """Record the investor's payment."""
 
-    @transition(field=state, source=SubscriptionState.FUNDED, target=SubscriptionState.ACCEPTED)
+    @transition(
+        field=state,
+        source=SubscriptionState.FUNDED,
+        target=SubscriptionState.ACCEPTED,
+        permission=CHANGE_SUBSCRIPTION,
+    )
     def accept(self) -> None:
         """Record the subscription accepted at closing."""
 
-    @transition(field=state, source=SubscriptionState.ACCEPTED, target=SubscriptionState.FUNDED)
+    @transition(
+        field=state,
+        source=SubscriptionState.ACCEPTED,
+        target=SubscriptionState.FUNDED,
+        permission=CHANGE_SUBSCRIPTION,
+    )
     def unaccept(self) -> None:
         """Return to funded when the closing that accepted it is reversed."""
 
@@ -279,6 +331,7 @@ class Subscription(FSMModelMixin, models.Model):
             SubscriptionState.FUNDED,
         ],
         target=SubscriptionState.REJECTED,
+        permission=CHANGE_SUBSCRIPTION,
     )
     def reject(self) -> None:
         """Refuse the subscription, with reasons."""
@@ -292,6 +345,7 @@ class Subscription(FSMModelMixin, models.Model):
             SubscriptionState.SIGNED,
         ],
         target=SubscriptionState.WITHDRAWN,
+        permission=CHANGE_SUBSCRIPTION,
     )
     def withdraw(self) -> None:
         """The investor withdraws, with reasons."""

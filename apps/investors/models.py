@@ -124,7 +124,12 @@ class Investor(FSMModelMixin, models.Model):
         """The key that names this investor on every cap table it appears in."""
         return f"investor:{self.pk}"
 
-    @transition(field=kyc_state, source=KycState.PENDING, target=KycState.IN_REVIEW)
+    @transition(
+        field=kyc_state,
+        source=KycState.PENDING,
+        target=KycState.IN_REVIEW,
+        permission="investors.change_investor",
+    )
     def submit_kyc(self) -> None:
         """Hand the KYC file to compliance."""
 
@@ -132,6 +137,7 @@ class Investor(FSMModelMixin, models.Model):
         field=kyc_state,
         source=[KycState.REJECTED, KycState.EXPIRED],
         target=KycState.IN_REVIEW,
+        permission="investors.change_investor",
     )
     def resubmit_kyc(self) -> None:
         """Review again after a rejection or an expiry."""
@@ -154,7 +160,12 @@ class Investor(FSMModelMixin, models.Model):
     def reject_kyc(self) -> None:
         """Refuse the KYC file."""
 
-    @transition(field=kyc_state, source=KycState.APPROVED, target=KycState.EXPIRED)
+    @transition(
+        field=kyc_state,
+        source=KycState.APPROVED,
+        target=KycState.EXPIRED,
+        permission="investors.review_kyc",
+    )
     def expire_kyc(self) -> None:
         """Mark an approved KYC whose review date has passed."""
 

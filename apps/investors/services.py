@@ -14,14 +14,14 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
 from apps.accounts.models import User
 from apps.core.dates import add_months
-from apps.core.exceptions import DomainError
+from apps.core.exceptions import DomainError, TransitionRefused
 from apps.core.fields import EncryptedTextField
 from apps.core.history import acting
 from apps.core.services import model_update
+from apps.core.transitions import fsm_transition
 from apps.core.validators import texts_without_control_characters
 from apps.investors.models import (
     BankAccount,
@@ -54,10 +54,6 @@ INVESTOR_UPDATABLE_FIELDS = [
 SENSITIVE_FIELDS = ("tax_id", "identity_document_number")
 BANK_SENSITIVE_FIELDS = ("iban", "account_number")
 KYC_VALIDITY_MONTHS = 12
-
-
-class KycTransitionRefused(DomainError):
-    code = "kyc_transition_refused"
 
 
 class RevealRefused(DomainError):
@@ -172,27 +168,9 @@ def _kyc_transition(
     investor: Investor, name: str, *, by: User | None, reason: str, **fields: Any
 ) -> Investor:
     texts_without_control_characters(reason=reason, multiline=True)
-    with acting(user=by):
-        locked = Investor.objects.select_for_update().get(pk=investor.pk)
-        bound = getattr(locked, name)
-        if not can_proceed(bound):
-            raise KycTransitionRefused(
-                f"the KYC of {locked} is {locked.get_kyc_state_display().lower()}: "
-                f"it cannot {name.replace('_kyc', '')} from there",
-                investor=locked.pk,
-                state=locked.kyc_state,
-            )
-        if by is not None and not has_transition_perm(bound, by):
-            raise KycTransitionRefused(
-                f"{by} may not review KYC files", investor=locked.pk, state=locked.kyc_state
-            )
-        bound()
-        locked.kyc_reason = reason
-        for field_name, value in fields.items():
-            setattr(locked, field_name, value)
-        locked._change_reason = reason
-        locked.save()
-    return locked
+    return fsm_transition(
+        instance=investor, name=name, by=by, reason=reason, fields={"kyc_reason": reason, **fields}
+    )
 
 
 @transaction.atomic
@@ -213,7 +191,7 @@ def kyc_approve(
 @transaction.atomic
 def kyc_reject(*, investor: Investor, by: User, reason: str) -> Investor:
     if not reason.strip():
-        raise KycTransitionRefused("say why the KYC file is rejected", investor=investor.pk)
+        raise TransitionRefused("say why the KYC file is rejected", investor=investor.pk)
     return _kyc_transition(investor, "reject_kyc", by=by, reason=reason)
 
 

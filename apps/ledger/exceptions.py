@@ -1,6 +1,21 @@
 """Why the books refused a request. Each error says what was wrong; nothing was written."""
 
-from apps.core.exceptions import DomainError
+from apps.core.exceptions import DomainError, PermissionRefused, TransitionRefused
+
+# The platform's one refusal of a transition and of a permission, named here for the callers of
+# the ledger too.
+__all__ = [
+    "AppendOnlyViolation",
+    "CurrencyMismatchError",
+    "IdempotencyConflict",
+    "InsufficientBalance",
+    "InvalidLeg",
+    "MakerCheckerViolation",
+    "PermissionRefused",
+    "ProposalOutdated",
+    "TransitionRefused",
+    "UnbalancedOperation",
+]
 
 
 class AppendOnlyViolation(DomainError):
@@ -19,16 +34,8 @@ class CurrencyMismatchError(DomainError):
     code = "entry_currency_mismatch"
 
 
-class TransitionRefused(DomainError):
-    code = "operation_transition_refused"
-
-
 class MakerCheckerViolation(DomainError):
     code = "operation_maker_cannot_approve"
-
-
-class PermissionRefused(DomainError):
-    code = "operation_permission_refused"
 
 
 class InsufficientBalance(DomainError):

@@ -22,12 +22,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import User
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.money import Money
+from apps.core.transitions import fsm_transition, fsm_transition_refuse_unless_allowed
 from apps.core.validators import texts_without_control_characters
 from apps.ledger.exceptions import (
     CurrencyMismatchError,
@@ -243,42 +243,14 @@ def _same_request_or_refuse(existing: Operation, *, kind: str, legs: list[dict])
     return existing
 
 
-_PARTICIPLES = {
-    "submit": "submitted",
-    "approve": "approved",
-    "execute": "executed",
-    "cancel": "cancelled",
-    "mark_reversed": "reversed",
-}
-
-
-def _refuse_unless_allowed(operation: Operation, transition_name: str, by: User) -> None:
-    bound = getattr(operation, transition_name)
-    if not can_proceed(bound):
-        raise TransitionRefused(
-            f"operation {operation.pk} is {operation.state} and cannot be "
-            f"{_PARTICIPLES[transition_name]}",
-            operation=operation.pk,
-            state=operation.state,
-            transition=transition_name,
-        )
-    if not has_transition_perm(bound, by):
-        raise PermissionRefused(
-            f"{by} may not {transition_name.replace('mark_', '')} operations",
-            operation=operation.pk,
-            transition=transition_name,
-        )
-
-
 def _transition(operation: Operation, transition_name: str, by: User, **fields: Any) -> Operation:
-    with acting(user=by, operation_id=operation.pk):
-        locked = _lock_operation(operation.pk)
-        _refuse_unless_allowed(locked, transition_name, by)
-        getattr(locked, transition_name)()
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save()
-    return locked
+    return fsm_transition(
+        instance=operation,
+        name=transition_name,
+        by=by,
+        fields=fields,
+        operation_id=operation.pk,
+    )
 
 
 @transaction.atomic
@@ -387,10 +359,10 @@ def operation_execute(*, operation: Operation, by: User) -> Operation:
     """Post an approved operation: its entries, number, hash and new state, in one commit."""
     with acting(user=by, operation_id=operation.pk):
         locked = _lock_operation(operation.pk)
-        _refuse_unless_allowed(locked, "execute", by)
+        fsm_transition_refuse_unless_allowed(instance=locked, name="execute", by=by)
         original = _lock_operation(locked.reverses_id) if locked.reverses_id else None
         if original is not None:
-            _refuse_unless_allowed(original, "mark_reversed", by)
+            fsm_transition_refuse_unless_allowed(instance=original, name="mark_reversed", by=by)
         legs = _legs_of(locked)
         accounts = _validated_legs(legs, lock=True)
         _refuse_negative_balances(accounts, legs)

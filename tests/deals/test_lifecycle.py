@@ -68,3 +68,28 @@ def test_a_reason_is_required(books):
     deal = books.deal("Atlas")
     with pytest.raises(TransitionRefused, match="say why"):
         deal_cancel(deal=deal, by=books.ops, reason=" ")
+
+
+@pytest.mark.parametrize("role", ["auditor", "compliance", "administrator"])
+def test_a_role_that_may_not_change_deals_cannot_move_one_through_the_service(books, role):
+    from apps.accounts.roles import Role
+    from apps.core.exceptions import PermissionRefused
+    from apps.deals.services import subscription_create, subscription_submit
+    from tests.factories import UserFactory
+
+    deal = books.deal("Atlas")
+    subscription = subscription_create(
+        deal=deal, investor=books.investor(), amount=eur(100_000), by=books.ops
+    )
+    outsider = UserFactory(is_staff=True, roles=[Role(role)])
+    before = (deal.history.count(), subscription.history.count())
+
+    with pytest.raises(PermissionRefused, match="may not cancel deals"):
+        deal_cancel(deal=deal, by=outsider, reason="not mine to cancel")
+    with pytest.raises(PermissionRefused, match="may not submit subscriptions"):
+        subscription_submit(subscription=subscription, by=outsider)
+
+    deal.refresh_from_db()
+    subscription.refresh_from_db()
+    assert (deal.state, subscription.state) == (DealState.OPEN, SubscriptionState.DRAFT)
+    assert (deal.history.count(), subscription.history.count()) == before

@@ -10,9 +10,9 @@ from django.db import connection
 
 from apps.accounts.roles import Role
 from apps.core.crypto import decrypt_text
+from apps.core.exceptions import PermissionRefused, TransitionRefused
 from apps.investors.models import BankAccount, Investor, KycState, SensitiveDataReveal
 from apps.investors.services import (
-    KycTransitionRefused,
     RevealRefused,
     bank_account_add,
     beneficial_owner_add,
@@ -215,19 +215,19 @@ def test_kyc_goes_from_pending_to_approved_with_the_officer_and_reason_recorded(
 def test_kyc_approval_needs_a_compliance_officer(investor, clerk):
     kyc_submit(investor=investor, by=clerk)
 
-    with pytest.raises(KycTransitionRefused, match="may not review"):
+    with pytest.raises(PermissionRefused, match="may not approve kyc"):
         kyc_approve(investor=investor, by=clerk, reason="self-service")
 
 
 def test_kyc_cannot_be_approved_before_review(investor, officer):
-    with pytest.raises(KycTransitionRefused, match="is pending"):
+    with pytest.raises(TransitionRefused, match="is pending: it cannot approve kyc"):
         kyc_approve(investor=investor, by=officer, reason="too early")
 
 
 def test_a_rejection_needs_a_reason(investor, clerk, officer):
     kyc_submit(investor=investor, by=clerk)
 
-    with pytest.raises(KycTransitionRefused, match="say why"):
+    with pytest.raises(TransitionRefused, match="say why"):
         kyc_reject(investor=investor, by=officer, reason=" ")
 
 

@@ -1,6 +1,7 @@
 """Writes on deals: subscriptions, closings, capital calls, distributions, fees, transfers and
 their reversals. Each operation that moves money or units is one ledger operation."""
 
+from apps.core.exceptions import TransitionRefused
 from apps.deals.services.calls import (
     capital_call_issue,
     capital_call_payment_record,
@@ -8,7 +9,7 @@ from apps.deals.services.calls import (
 )
 from apps.deals.services.charges import fee_bases, management_fee_charge
 from apps.deals.services.closing import deal_close, units_for
-from apps.deals.services.common import OperationRefused, SubscriptionRefused, TransitionRefused
+from apps.deals.services.common import OperationRefused, SubscriptionRefused
 from apps.deals.services.distributions import (
     distribution_record,
     interest_distribute,

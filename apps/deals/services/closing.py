@@ -20,6 +20,7 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.captable.quantities import units_rounded
 from apps.captable.services import Change
+from apps.core.exceptions import TransitionRefused
 from apps.core.history import history_stamp_custom_attrs
 from apps.core.money import Money, allocate
 from apps.deals.fees import setup_fee
@@ -29,7 +30,6 @@ from apps.deals.services.common import (
     OperationRefused,
     Plan,
     SubscriptionRefused,
-    TransitionRefused,
     accounts_of,
     carry_out,
     lock_deal,

@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from apps.accounts.models import User
 from apps.captable.models import Stakeholder
@@ -16,16 +15,13 @@ from apps.captable.services import Change, captable_change_record, stakeholders_
 from apps.core.exceptions import DomainError
 from apps.core.history import acting
 from apps.core.money import Money
+from apps.core.transitions import fsm_transition
 from apps.deals.models import Deal
 from apps.investors.models import Investor
 from apps.ledger.models import Account, Operation
 from apps.ledger.services import AccountSpec, Leg, account_bulk_open, account_open
 
 FSMRecord = TypeVar("FSMRecord", bound=models.Model)
-
-
-class TransitionRefused(DomainError):
-    code = "deal_transition_refused"
 
 
 class SubscriptionRefused(DomainError):
@@ -53,24 +49,10 @@ def check_currency(amount: Money, deal: Deal, what: str) -> None:
 def move(
     instance: FSMRecord, transition_name: str, *, by: User | None, reason: str = "", **fields: Any
 ) -> FSMRecord:
-    """Lock ``instance``, apply its FSM transition and ``fields``, and save with history."""
-    model = type(instance)
-    with acting(user=by):
-        locked = model.objects.select_for_update(of=("self",)).get(pk=instance.pk)
-        bound = getattr(locked, transition_name)
-        if not can_proceed(bound):
-            raise TransitionRefused(
-                f"{locked} is {locked.get_state_display().lower()}: it cannot "
-                f"{transition_name.replace('_', ' ')} from there",
-                state=locked.state,
-            )
-        bound()
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        if reason:
-            locked._change_reason = reason
-        locked.save()
-    return locked
+    """Apply ``instance``'s transition and ``fields`` through the platform's one helper."""
+    return fsm_transition(
+        instance=instance, name=transition_name, by=by, reason=reason, fields=fields
+    )
 
 
 def lock_deal(deal: Deal) -> Deal:

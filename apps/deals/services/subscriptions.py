@@ -18,6 +18,7 @@ from django.db.models import Sum
 
 from apps.accounts.models import User
 from apps.compliance.selectors import eligibility
+from apps.core.exceptions import TransitionRefused
 from apps.core.history import acting
 from apps.core.money import Money, allocate
 from apps.core.services import model_update
@@ -32,7 +33,6 @@ from apps.deals.models import (
 )
 from apps.deals.services.common import (
     SubscriptionRefused,
-    TransitionRefused,
     money_text,
     move,
 )
