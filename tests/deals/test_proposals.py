@@ -148,3 +148,20 @@ def test_parameters_are_kept_exactly(value):
 def test_a_parameter_that_cannot_be_kept_is_refused():
     with pytest.raises(TypeError, match="cannot keep a float"):
         encode(0.1)
+
+
+def test_a_coding_error_inside_a_plan_is_a_server_error_not_a_business_refusal(books, monkeypatch):
+    from apps.deals.services import proposals
+
+    def broken_plan(*, deal, by, on):
+        return len(on)  # a date has no length: a bug, not a refusal
+
+    monkeypatch.setitem(proposals.PLANS, "closing", broken_plan)
+    deal = books.deal("Atlas")
+
+    with pytest.raises(TypeError, match="has no len"):
+        deal_operation_propose(deal=deal, action="closing", by=books.ops, on=CLOSING_DAY)
+    with pytest.raises(OperationRefused, match="Closing: missing a required argument: 'on'"):
+        deal_operation_propose(deal=deal, action="closing", by=books.ops)
+
+    assert not Proposal.objects.exists()

@@ -9,6 +9,7 @@ parameters and must come to the very legs that were proposed, or it is refused a
 (the books moved on: cancel and propose again). A proposal may be cancelled until it executes.
 """
 
+import inspect
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -72,10 +73,17 @@ def decode(value: Any) -> Any:
 def _plan(action: str, deal: Deal, by: User, params: dict[str, Any]) -> Plan:
     if action not in PLANS:
         raise OperationRefused(f"{action!r} is not an operation that can be proposed")
+    plan, label = PLANS[action], ProposalAction(action).label
+    # Only the parameters are checked here: an error inside the plan is a coding error.
+    signature = inspect.signature(plan)
+    for name in params:
+        if name not in signature.parameters:
+            raise OperationRefused(f"{label}: got an unexpected keyword argument {name!r}")
     try:
-        return PLANS[action](deal=deal, by=by, **params)
-    except TypeError as error:  # a parameter missing or unknown
-        raise OperationRefused(f"{ProposalAction(action).label}: {error}") from error
+        signature.bind(deal=deal, by=by, **params)
+    except TypeError as error:  # a parameter missing
+        raise OperationRefused(f"{label}: {error}") from error
+    return plan(deal=deal, by=by, **params)
 
 
 @transaction.atomic
