@@ -18,27 +18,54 @@ from apps.captable.models import (
 )
 from apps.captable.selectors import cap_table
 from apps.captable.services import (
+    REFERENCE_UPDATABLE_FIELDS,
     issuer_create,
     plan_create,
+    reference_update,
+    reference_update_refusals,
     share_class_create,
     stakeholder_create,
     vesting_terms_create,
 )
 from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin
-from apps.core.services import model_update
 
 
 class ServiceSaveMixin:
-    """Save through the app's services: the create service for a new row, else an update of
-    the changed fields, with the history naming the user."""
+    """Save through the app's services: the create service for a new row, else
+    :func:`reference_update` of the changed fields (its refusals shown on their fields), with
+    the history naming the user."""
 
     create_service = None
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        allowed = REFERENCE_UPDATABLE_FIELDS[type(obj)]
+        fixed = [f.name for f in type(obj)._meta.concrete_fields if f.editable]
+        return readonly + [name for name in fixed if name not in allowed and name not in readonly]
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form_class
+
+        class ReferenceForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                original = type(obj).objects.get(pk=obj.pk)
+                data = {name: cleaned[name] for name in self.changed_data if name in cleaned}
+                refusals = reference_update_refusals(instance=original, data=data)
+                for name, message in refusals.items():
+                    self.add_error(name if name in self.fields else None, message)
+                return cleaned
+
+        return ReferenceForm
+
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         if change:
-            model_update(
+            reference_update(
                 instance=type(obj).objects.get(pk=obj.pk),
-                fields=list(form.changed_data),
                 data={name: form.cleaned_data[name] for name in form.changed_data},
                 by=request.user,
             )

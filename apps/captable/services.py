@@ -65,6 +65,7 @@ from apps.ledger.services import (
     operation_submit,
 )
 
+ModelT = TypeVar("ModelT", bound=models.Model)
 ResultT = TypeVar("ResultT")
 
 
@@ -537,6 +538,88 @@ def _save(instance: models.Model, by: User) -> Any:
     with acting(user=by):
         instance.save()
     return instance
+
+
+# What an update of each reference record may change. The issuer a record belongs to, and
+# what the books or the cap table are kept in (an issuer's kind and currency, a stakeholder's
+# party, a plan's class, ids from another tool), are fixed when it is created. A class's
+# economic terms change only while it has nothing outstanding; after that, by a corporate action.
+REFERENCE_UPDATABLE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Issuer: ("name", "legal_name", "legal_form", "country", "formation_date"),
+    ShareClass: (
+        "name",
+        "authorised_units",
+        "seniority",
+        "votes_per_unit",
+        "class_type",
+        "price_per_unit_minor",
+        "liquidation_preference_multiple",
+        "participating",
+        "participation_cap_multiple",
+        "conversion_ratio",
+    ),
+    Stakeholder: ("name", "kind", "role"),
+    EquityPlan: ("name",),
+    VestingTerms: ("name", "cliff_months", "duration_months", "frequency_months"),
+}
+CLASS_ECONOMIC_TERMS = (
+    "class_type",
+    "price_per_unit_minor",
+    "liquidation_preference_multiple",
+    "participating",
+    "participation_cap_multiple",
+    "conversion_ratio",
+)
+
+
+def reference_update_refusals(*, instance: models.Model, data: dict[str, Any]) -> dict[str, str]:
+    """Say, field by field, why ``data`` cannot change ``instance`` (nothing when it can)."""
+    allowed = REFERENCE_UPDATABLE_FIELDS[type(instance)]
+    changed = {name: value for name, value in data.items() if getattr(instance, name) != value}
+    label = instance._meta.verbose_name
+    refusals = {
+        name: f"the {name.replace('_', ' ')} of a {label} is fixed when it is created"
+        for name in changed
+        if name not in allowed
+    }
+    if isinstance(instance, ShareClass) and instance.pk is not None:
+        outstanding = exact_sum(
+            Movement.objects.filter(share_class=instance, security_kind=SecurityKind.STOCK)
+        )
+        authorised = changed.get("authorised_units")
+        if authorised is not None and authorised < outstanding:
+            refusals["authorised_units"] = (
+                f"{quantity_text(outstanding)} units of {instance.name} are outstanding: at least "
+                "that many stay authorised"
+            )
+        if outstanding:
+            for name in CLASS_ECONOMIC_TERMS:
+                if name in changed:
+                    refusals[name] = (
+                        f"{instance.name} has {quantity_text(outstanding)} units outstanding: its "
+                        "economic terms change only by a corporate action"
+                    )
+    return refusals
+
+
+@transaction.atomic
+def reference_update(*, instance: ModelT, data: dict[str, Any], by: User) -> ModelT:
+    """Change the whitelisted fields of an issuer, class, stakeholder, plan or vesting terms,
+    under the issuer's lock; refuse anything else, naming each field, and write nothing."""
+    issuer_id = instance.pk if isinstance(instance, Issuer) else instance.issuer_id
+    Issuer.objects.select_for_update(of=("self",)).get(pk=issuer_id)
+    locked = type(instance).objects.get(pk=instance.pk)
+    refusals = reference_update_refusals(instance=locked, data=data)
+    if refusals:
+        raise ValidationError(refusals)
+    with acting(user=by):
+        locked, _ = model_update(
+            instance=locked,
+            fields=list(REFERENCE_UPDATABLE_FIELDS[type(instance)]),
+            data={name: value for name, value in data.items() if getattr(locked, name) != value},
+            by=by,
+        )
+    return locked
 
 
 @transaction.atomic

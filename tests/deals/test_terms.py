@@ -251,3 +251,24 @@ def test_a_subscription_of_a_huge_amount_is_a_form_error(books, ops_client):
 
     assert _errors(response)["amount"] == [f"The amount is too large: {LARGEST_EUR}."]
     assert not Subscription.objects.exists()
+
+
+def test_a_deals_vehicle_and_currency_cannot_change_and_unknown_fields_are_refused(books, draft):
+    other = make_issuer("Other vehicle", books.ops, kind="spv")
+    before = (draft.history.count(), draft.issuer_id, draft.currency, draft.name)
+
+    with pytest.raises(ValidationError) as refused:
+        deal_update(
+            deal=draft,
+            data={"issuer": other, "currency": "USD", "state": "closed", "name": "Renamed"},
+            by=books.ops,
+        )
+
+    assert refused.value.message_dict == {
+        "issuer": ["the vehicle of a deal is fixed when it is created"],
+        "currency": ["the currency of a deal is fixed when it is created"],
+        "state": ["not a term of a deal that can be changed"],
+    }
+    draft.refresh_from_db()
+    assert (draft.history.count(), draft.issuer_id, draft.currency, draft.name) == before
+    assert deal_update(deal=draft, data={"currency": "EUR", "name": "Renamed"}, by=books.ops)

@@ -61,12 +61,55 @@ def deal_update(*, deal: Deal, data: dict[str, Any], by: User) -> bool:
         raise ValidationError(
             f"{locked} is {locked.get_state_display().lower()}: only a draft's terms change."
         )
+    refused = {
+        name: f"{DEAL_FIXED_FIELDS[name]} of a deal is fixed when it is created"
+        if name in DEAL_FIXED_FIELDS
+        else "not a term of a deal that can be changed"
+        for name, value in data.items()
+        if name not in DEAL_UPDATABLE_FIELDS
+        and not (name in DEAL_FIXED_FIELDS and value == getattr(locked, name))
+    }
+    if refused:
+        raise ValidationError(refused)
+    data = {name: value for name, value in data.items() if name in DEAL_UPDATABLE_FIELDS}
     candidate = copy(locked)
     for name, value in data.items():
         setattr(candidate, name, value)
     _check_terms(candidate)
-    _, changed = model_update(instance=locked, fields=list(data), data=data, by=by)
+    _, changed = model_update(instance=locked, fields=DEAL_UPDATABLE_FIELDS, data=data, by=by)
     return changed
+
+
+# What a draft deal's terms may change; the vehicle, its class of units and the currency are
+# fixed when the deal is created (the books and the cap table are kept in them).
+DEAL_FIXED_FIELDS = {
+    "issuer": "the vehicle",
+    "share_class": "the class of units",
+    "currency": "the currency",
+}
+DEAL_UPDATABLE_FIELDS = [
+    "name",
+    "asset_class",
+    "unit_price_minor",
+    "target_minor",
+    "hard_cap_minor",
+    "min_ticket_minor",
+    "max_ticket_minor",
+    "eligible_regimes",
+    "setup_fee_rate",
+    "management_fee_rate",
+    "management_fee_basis",
+    "carry_rate",
+    "hurdle_rate",
+    "catch_up_rate",
+    "waterfall_type",
+    "interest_rate",
+    "day_count",
+    "drawn_by_calls",
+    "equalisation_rate",
+    "opens_on",
+    "closes_on",
+]
 
 
 AMOUNTS = (
