@@ -42,7 +42,9 @@ class ServiceSaveMixin:
         if obj is None:
             return readonly
         allowed = REFERENCE_UPDATABLE_FIELDS[type(obj)]
-        fixed = [f.name for f in type(obj)._meta.concrete_fields if f.editable]
+        fixed = [
+            f.name for f in type(obj)._meta.concrete_fields if f.editable and not f.primary_key
+        ]
         return readonly + [name for name in fixed if name not in allowed and name not in readonly]
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
