@@ -30,6 +30,7 @@ from apps.compliance.rules import REGIMES, evaluate, thresholds_from_json, thres
 from apps.compliance.sanctions import ListEntry, Person, SanctionsIndex, parse_sanctions_csv
 from apps.core.exceptions import DomainError
 from apps.core.history import acting, current_user, history_stamp_custom_attrs
+from apps.core.locks import name_lock
 from apps.core.money import Money
 from apps.core.validators import texts_without_control_characters
 from apps.investors.models import BeneficialOwner, Investor, SanctionsStatus
@@ -89,7 +90,8 @@ def rule_set_publish(
     _regime(regime)
     stored = thresholds_to_json(thresholds)
     thresholds_from_json(stored)  # refuses what cannot be read back
-    latest = RuleSet.objects.select_for_update().filter(regime=regime).aggregate(v=Max("version"))
+    name_lock(f"compliance.rule_set.{regime}")  # numbers the regime's versions one at a time
+    latest = RuleSet.objects.filter(regime=regime).aggregate(v=Max("version"))
     rule_set = RuleSet(
         regime=regime,
         version=(latest["v"] or 0) + 1,
