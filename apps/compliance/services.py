@@ -29,7 +29,7 @@ from apps.compliance.models import (
 from apps.compliance.rules import REGIMES, evaluate, thresholds_from_json, thresholds_to_json
 from apps.compliance.sanctions import ListEntry, Person, SanctionsIndex, parse_sanctions_csv
 from apps.core.exceptions import DomainError
-from apps.core.history import acting, current_user, history_stamp_custom_attrs
+from apps.core.history import acting, history_bulk_record
 from apps.core.locks import name_lock
 from apps.core.money import Money
 from apps.core.validators import texts_without_control_characters
@@ -350,12 +350,8 @@ def _sanctions_statuses_refresh(investor_ids: list[int]) -> None:
             investor.sanctions_status = status
             investor.updated_at = now
         Investor.objects.bulk_update(changed, ["sanctions_status", "updated_at"], batch_size=1000)
-        Investor.history.bulk_history_create(
-            changed,
-            update=True,
-            default_user=current_user(),
-            default_change_reason=f"sanctions screening: {status.label.lower()}",
-            custom_historical_attrs=history_stamp_custom_attrs(),
+        history_bulk_record(
+            Investor, changed, by=None, reason=f"sanctions screening: {status.label.lower()}"
         )
 
 

@@ -76,3 +76,24 @@ def history_stamp_custom_attrs() -> dict[str, Any]:
 
 
 pre_create_historical_record.connect(_stamp_operation, dispatch_uid="core.history.stamp")
+
+
+def history_bulk_record(
+    model: type[models.Model],
+    instances: list[models.Model],
+    *,
+    by: Any,
+    reason: str = "",
+    update: bool = True,
+) -> None:
+    """Write the history rows of rows written in bulk (which send no signal), stamped like any
+    other: the user ``by`` (else the one acting), the reason, and the current operation."""
+    if not instances:
+        return
+    model.history.bulk_history_create(  # type: ignore[attr-defined]
+        instances,
+        update=update,
+        default_user=by if by is not None else current_user(),
+        default_change_reason=reason or None,
+        custom_historical_attrs=history_stamp_custom_attrs(),
+    )

@@ -77,6 +77,16 @@ def test_a_call_is_split_pro_rata_to_the_cent_and_moves_commitment_to_called(boo
     assert ledger_verify_report().passed
 
 
+def test_each_notices_history_names_who_approved_the_call_and_its_operation(books, fund):
+    call = _call(books, fund, eur(70_000))
+
+    rows = CapitalCallNotice.history.filter(call_id=call.pk)
+    assert rows.count() == 3
+    assert {(row.history_user, row.history_operation_id) for row in rows} == {
+        (books.finance, call.operation_id)
+    }
+
+
 def test_a_call_above_the_uncalled_commitment_is_refused_and_nothing_is_written(books, fund):
     _call(books, fund, eur(600_000))
     before = Operation.objects.count(), CapitalCall.objects.count()

@@ -20,7 +20,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.history import acting
+from apps.core.history import acting, history_bulk_record
 from apps.core.money import Money, allocate
 from apps.core.validators import texts_without_control_characters
 from apps.deals.models import (
@@ -125,7 +125,7 @@ def plan_capital_call(
             for s, part in called
         ]
         CapitalCallNotice.objects.bulk_create(notices, batch_size=2000)
-        CapitalCallNotice.history.bulk_history_create(notices, default_user=approver)
+        history_bulk_record(CapitalCallNotice, notices, by=approver, update=False)
         return call
 
     return Plan(
@@ -248,7 +248,5 @@ def capital_calls_flag_defaults(*, today: date, by: User | None = None) -> int:
         notice.defaulted_at = now
     with acting(user=by):
         CapitalCallNotice.objects.bulk_update(defaulted, ["defaulted_at"], batch_size=1000)
-        CapitalCallNotice.history.bulk_history_create(
-            defaulted, update=True, default_user=by, default_change_reason="unpaid after due date"
-        )
+        history_bulk_record(CapitalCallNotice, defaulted, by=by, reason="unpaid after due date")
     return len(defaulted)

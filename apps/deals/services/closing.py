@@ -21,7 +21,7 @@ from apps.accounts.models import User
 from apps.captable.quantities import units_rounded
 from apps.captable.services import Change
 from apps.core.exceptions import TransitionRefused
-from apps.core.history import history_stamp_custom_attrs
+from apps.core.history import history_bulk_record
 from apps.core.money import Money, allocate
 from apps.deals.fees import setup_fee
 from apps.deals.interest import DayCount, accrued_interest
@@ -251,9 +251,4 @@ def _settle(subscriptions: list[Subscription], *, closing: Closing, by: User) ->
     Subscription.objects.filter(pk__in=rejected).update(
         state=SubscriptionState.REJECTED, reasons=[SCALED_TO_NOTHING]
     )
-    Subscription.history.bulk_history_create(
-        subscriptions,
-        update=True,
-        default_user=by,
-        custom_historical_attrs=history_stamp_custom_attrs(),
-    )
+    history_bulk_record(Subscription, subscriptions, by=by)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from apps.accounts.models import User
-from apps.core.history import history_stamp_custom_attrs
+from apps.core.history import history_bulk_record
 from apps.core.validators import texts_without_control_characters
 from apps.deals.models import (
     CapitalCall,
@@ -104,13 +104,7 @@ def deal_records_reverse(*, original: Operation, reversal: Operation) -> None:
             subscription.unaccept()
             subscription.closing = None
         Subscription.objects.bulk_update(subscriptions, ["state", "closing"], batch_size=1000)
-        Subscription.history.bulk_history_create(
-            subscriptions,
-            update=True,
-            default_user=by,
-            default_change_reason=reversal.description,
-            custom_historical_attrs=history_stamp_custom_attrs(),
-        )
+        history_bulk_record(Subscription, subscriptions, by=by, reason=reversal.description)
         if record.final and Deal.objects.get(pk=record.deal_id).state == DealState.CLOSED:
             move(record.deal, "reopen_closing", by=by, reason=reversal.description)
     elif (

@@ -19,7 +19,7 @@ from django.db.models import Sum
 from apps.accounts.models import User
 from apps.compliance.selectors import eligibility
 from apps.core.exceptions import TransitionRefused
-from apps.core.history import acting
+from apps.core.history import acting, history_bulk_record
 from apps.core.money import Money, allocate
 from apps.core.services import model_update
 from apps.core.validators import texts_without_control_characters
@@ -364,6 +364,5 @@ def subscriptions_scale_back(*, deal: Deal, by: User) -> dict[int, int]:
         subscription.accepted_minor = part
     with acting(user=by):
         Subscription.objects.bulk_update(live, ["accepted_minor"], batch_size=1000)
-        # bulk_update writes no history: record one row per subscription, in one write.
-        Subscription.history.bulk_history_create(live, update=True, default_user=by)
+        history_bulk_record(Subscription, live, by=by)
     return {subscription.pk: subscription.accepted_minor for subscription in live}
