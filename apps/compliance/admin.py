@@ -21,11 +21,12 @@ class AssessmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "assessed_on",
         "valid_until",
         "decided_by",
+        "recorded_by",
         "version",
     ]
     list_filter = ["outcome", "regime", "investor__country_of_residence"]
     search_fields = ["investor__legal_name"]
-    list_select_related = ["investor", "rule_set", "decided_by"]
+    list_select_related = ["investor", "rule_set", "decided_by", "recorded_by"]
     date_hierarchy = "assessed_on"
 
     @admin.display(description="Rule set")

@@ -73,6 +73,14 @@ class Assessment(models.Model):
         related_name="+",
         help_text="Empty when the rules decided.",
     )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who entered the answers and asked for the assessment.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

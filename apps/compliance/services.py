@@ -151,6 +151,7 @@ def assessment_record(
             assessed_on=on,
             valid_until=decision.valid_until,
             decided_by=None,
+            recorded_by=by,
         )
     )
 
@@ -185,6 +186,7 @@ def assessment_decide(
             assessed_on=on,
             valid_until=valid_until,
             decided_by=by,
+            recorded_by=by,
         )
     )
 

@@ -122,13 +122,14 @@ def test_an_assessment_records_reasons_validity_and_the_system_as_decider(clerk,
             "net_assets": Money(0, "GBP"),
             "statement_signed_on": date(2026, 3, 31),
         },
-        by=None,
+        by=officer,
         on=date(2026, 4, 1),
     )
 
     assert assessment.outcome == "qualified"
     assert assessment.valid_until == date(2027, 3, 31)
     assert assessment.decided_by is None
+    assert Assessment.objects.get(pk=assessment.pk).recorded_by == officer
     assert assessment.reasons
 
 
