@@ -33,6 +33,7 @@ from apps.captable.exceptions import (
     PoolExhausted,
     SecurityClosed,
 )
+from apps.captable.locks import issuer_lock
 from apps.captable.models import (
     EquityPlan,
     Issuer,
@@ -56,6 +57,7 @@ from apps.captable.seals import GENESIS, SEALED_FIELDS, seal_digest
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.services import model_update
 from apps.ledger.exceptions import IdempotencyConflict, ProposalOutdated
+from apps.ledger.locks import operation_lock
 from apps.ledger.models import Operation, OperationKind, OperationState
 from apps.ledger.services import (
     Leg,
@@ -419,7 +421,7 @@ def captable_change_record(
     and executed instead of a new one; if the legs worked out now differ from the proposed ones
     (the books moved on since), nothing is written and :class:`ProposalOutdated` says so.
     """
-    locked = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    locked = issuer_lock(issuer.pk)
     if proposed is not None:
         operation = _proposed_operation(proposed, kind=kind, legs=legs, by=by)
     else:
@@ -449,7 +451,7 @@ def captable_change_record(
 def _proposed_operation(
     proposed: Operation, *, kind: str, legs: Sequence[Leg], by: User
 ) -> Operation:
-    operation = Operation.objects.select_for_update().get(pk=proposed.pk)
+    operation = operation_lock(proposed.pk)
     if operation.state != OperationState.SUBMITTED or operation.created_by_id != by.pk:
         raise ProposalOutdated(
             f"operation {operation.pk} is {operation.state}: it is no longer a proposal",
@@ -480,7 +482,7 @@ def movements_reverse(*, original: Operation, reversal: Operation) -> list[Movem
     reversed_on = timezone.localdate(reversal.effective_at)
     written: list[Movement] = []
     for issuer_id in sorted({movement.issuer_id for movement in movements}):
-        change = Change(Issuer.objects.select_for_update().get(pk=issuer_id), reversal)
+        change = Change(issuer_lock(issuer_id), reversal)
         for movement in (m for m in movements if m.issuer_id == issuer_id):
             on = max(movement.effective_date, reversed_on)
             if movement.plan_id is not None:
@@ -607,7 +609,7 @@ def reference_update(*, instance: ModelT, data: dict[str, Any], by: User) -> Mod
     """Change the whitelisted fields of an issuer, class, stakeholder, plan or vesting terms,
     under the issuer's lock; refuse anything else, naming each field, and write nothing."""
     issuer_id = instance.pk if isinstance(instance, Issuer) else instance.issuer_id
-    Issuer.objects.select_for_update(of=("self",)).get(pk=issuer_id)
+    issuer_lock(issuer_id)
     locked = type(instance).objects.get(pk=instance.pk)
     refusals = reference_update_refusals(instance=locked, data=data)
     if refusals:

@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.compliance.locks import screening_hit_lock
 from apps.compliance.models import (
     Assessment,
     HitState,
@@ -365,7 +366,7 @@ def screening_hit_decide(
     if not reason.strip():
         raise ValidationError("say why the match is cleared or confirmed")
     texts_without_control_characters(reason=reason, multiline=True)
-    locked = ScreeningHit.objects.select_for_update().get(pk=hit.pk)
+    locked = screening_hit_lock(hit.pk)
     if locked.state != HitState.OPEN:
         raise HitAlreadyDecided(f"this match was already {locked.state}", hit=locked.pk)
     locked.state = HitState.CONFIRMED if confirmed else HitState.CLEARED

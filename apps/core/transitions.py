@@ -55,6 +55,7 @@ def fsm_transition(
     """Lock ``instance``, check and apply its transition ``name`` and ``fields``, save with
     history naming ``by``, ``reason`` and ``operation_id``; return the saved row."""
     with acting(user=by, operation_id=operation_id):
+        # The one lock taken outside an app's locks module: any record with a lifecycle, alone.
         locked = type(instance).objects.select_for_update(of=("self",)).get(pk=instance.pk)
         fsm_transition_refuse_unless_allowed(instance=locked, name=name, by=by)
         getattr(locked, name)()

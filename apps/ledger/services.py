@@ -39,13 +39,13 @@ from apps.ledger.exceptions import (
     TransitionRefused,
     UnbalancedOperation,
 )
+from apps.ledger.locks import accounts_lock, counter_lock, operation_lock
 from apps.ledger.models import (
     Account,
     Entry,
     Operation,
     OperationKind,
     OperationState,
-    SequenceCounter,
 )
 from apps.ledger.signals import operation_executed, reversal_posting
 
@@ -139,10 +139,8 @@ def _validated_legs(legs: Sequence[Leg], *, lock: bool = False) -> dict[int, Acc
                 account=leg.account_id,
             )
     ids = sorted({leg.account_id for leg in legs})
-    queryset = Account.objects.filter(pk__in=ids).order_by("pk")
-    if lock:
-        queryset = queryset.select_for_update()
-    accounts = {account.pk: account for account in queryset}
+    found = accounts_lock(ids) if lock else Account.objects.filter(pk__in=ids).order_by("pk")
+    accounts = {account.pk: account for account in found}
     for leg in legs:
         account = accounts.get(leg.account_id)
         if account is None:
@@ -174,22 +172,6 @@ def _legs_of(operation: Operation) -> list[Leg]:
     return [
         Leg(leg["account"], Money(leg["amount_minor"], leg["currency"])) for leg in operation.legs
     ]
-
-
-def _lock_operation(pk: int) -> Operation:
-    return Operation.objects.select_for_update().get(pk=pk)
-
-
-def _lock_counter() -> SequenceCounter:
-    counter = SequenceCounter.objects.select_for_update().filter(name=OPERATIONS_COUNTER).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                SequenceCounter.objects.create(name=OPERATIONS_COUNTER)
-        except IntegrityError:
-            pass  # created meanwhile by a concurrent execution
-        counter = SequenceCounter.objects.select_for_update().get(name=OPERATIONS_COUNTER)
-    return counter
 
 
 @transaction.atomic
@@ -358,16 +340,16 @@ def _refuse_negative_balances(accounts: dict[int, Account], legs: Sequence[Leg])
 def operation_execute(*, operation: Operation, by: User) -> Operation:
     """Post an approved operation: its entries, number, hash and new state, in one commit."""
     with acting(user=by, operation_id=operation.pk):
-        locked = _lock_operation(operation.pk)
+        locked = operation_lock(operation.pk)
         fsm_transition_refuse_unless_allowed(instance=locked, name="execute", by=by)
-        original = _lock_operation(locked.reverses_id) if locked.reverses_id else None
+        original = operation_lock(locked.reverses_id) if locked.reverses_id else None
         if original is not None:
             fsm_transition_refuse_unless_allowed(instance=original, name="mark_reversed", by=by)
         legs = _legs_of(locked)
         accounts = _validated_legs(legs, lock=True)
         _refuse_negative_balances(accounts, legs)
 
-        counter = _lock_counter()
+        counter = counter_lock(OPERATIONS_COUNTER)
         now = timezone.now()
         sequence = counter.value + 1
         effective_at = locked.effective_at or now
@@ -421,7 +403,7 @@ def operation_reverse(
     The original becomes ``reversed`` when its reversal is executed, in the same commit.
     """
     texts_without_control_characters(reason=reason, multiline=True)
-    original = _lock_operation(operation.pk)
+    original = operation_lock(operation.pk)
     if original.state != OperationState.EXECUTED:
         raise TransitionRefused(
             f"operation {original.pk} is {original.state}: only an executed operation "

@@ -23,6 +23,7 @@ from apps.accounts.models import User
 from apps.core.history import acting, history_bulk_record
 from apps.core.money import Money, allocate
 from apps.core.validators import texts_without_control_characters
+from apps.deals.locks import deal_lock, notice_lock, notices_lock
 from apps.deals.models import (
     CapitalCall,
     CapitalCallNotice,
@@ -38,7 +39,6 @@ from apps.deals.services.common import (
     accounts_of,
     carry_out,
     check_currency,
-    lock_deal,
     next_number,
     vehicle_account,
 )
@@ -69,7 +69,7 @@ def plan_capital_call(
 ) -> Plan:
     """Work out a call of ``amount`` from the uncalled commitments, one notice per investor."""
     texts_without_control_characters(purpose=purpose)
-    deal = lock_deal(deal)
+    deal = deal_lock(deal)
     check_currency(amount, deal, "a call")
     if not deal.drawn_by_calls:
         raise OperationRefused(f"{deal} is paid at closing: it draws nothing by capital calls")
@@ -154,14 +154,10 @@ def plan_call_payment(
     *, deal: Deal, notice: CapitalCallNotice, amount: Money, paid_on: date, by: User
 ) -> Plan:
     """Work out a payment on ``notice``: cash to the vehicle, the called amount settled."""
-    notice = (
-        CapitalCallNotice.objects.select_for_update(of=("self",))
-        .select_related("call__deal__issuer", "call__operation", "investor")
-        .get(pk=notice.pk)
-    )
+    notice = notice_lock(notice)
     if notice.call.deal_id != deal.pk:
         raise OperationRefused(f"{notice} is not a notice of {deal}")
-    deal = lock_deal(deal)
+    deal = deal_lock(deal)
     check_currency(amount, deal, "a payment")
     if notice.call.operation.state != OperationState.EXECUTED:
         raise OperationRefused(f"{notice.call} was reversed: nothing is owed on it")
@@ -226,14 +222,12 @@ def capital_calls_flag_defaults(*, today: date, by: User | None = None) -> int:
         filter=Q(payments__operation__state=OperationState.EXECUTED),
         default=0,
     )
-    late = list(
-        CapitalCallNotice.objects.select_for_update(of=("self",))
-        .filter(
+    late = notices_lock(
+        CapitalCallNotice.objects.filter(
             call__operation__state=OperationState.EXECUTED,
             call__due_date__lt=today,
             defaulted_at__isnull=True,
         )
-        .order_by("pk")
     )
     # Aggregation and row locks cannot share one statement on PostgreSQL: lock, then sum.
     late_ids = [notice.pk for notice in late]

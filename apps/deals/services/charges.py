@@ -14,6 +14,7 @@ from django.db.models import Q, Sum
 from apps.accounts.models import User
 from apps.core.money import Money
 from apps.deals.fees import management_fee
+from apps.deals.locks import deal_lock
 from apps.deals.models import (
     CapitalCallPayment,
     Deal,
@@ -28,7 +29,6 @@ from apps.deals.services.common import (
     Plan,
     accounts_of,
     carry_out,
-    lock_deal,
     next_number,
     platform_account,
 )
@@ -70,7 +70,7 @@ def management_fee_charge(
 
 def plan_management_fee(*, deal: Deal, period_start: date, period_end: date, by: User) -> Plan:
     """Work out each investor's management fee for the period."""
-    deal = lock_deal(deal)
+    deal = deal_lock(deal)
     if period_end <= period_start:
         raise OperationRefused(f"a fee period ends after it starts, not on {period_end}")
     if deal.state not in (DealState.CLOSED, DealState.CLOSING, DealState.OPEN):

@@ -25,6 +25,7 @@ from apps.core.history import history_bulk_record
 from apps.core.money import Money, allocate
 from apps.deals.fees import setup_fee
 from apps.deals.interest import DayCount, accrued_interest
+from apps.deals.locks import deal_lock, subscriptions_lock
 from apps.deals.models import Closing, Deal, DealState, Subscription, SubscriptionState
 from apps.deals.services.common import (
     OperationRefused,
@@ -32,7 +33,6 @@ from apps.deals.services.common import (
     SubscriptionRefused,
     accounts_of,
     carry_out,
-    lock_deal,
     move,
     next_number,
     platform_account,
@@ -109,7 +109,7 @@ def plan_closing(*, deal: Deal, by: User, effective_date: date, final: bool = Tr
     decimals, rounded down). A subscription scaled back to nothing is rejected. Everything
     commits or nothing does: an investor short of cash stops the closing, named.
     """
-    deal = lock_deal(deal)
+    deal = deal_lock(deal)
     allowed = [DealState.CLOSING] if final else [DealState.OPEN, DealState.CLOSING]
     if deal.state not in allowed:
         what = "a final closing" if final else "a closing"
@@ -125,11 +125,10 @@ def plan_closing(*, deal: Deal, by: User, effective_date: date, final: bool = Tr
             f"{last} took effect on {last.effective_date}: a later closing cannot be dated "
             f"{effective_date}"
         )
-    subscriptions = list(
-        Subscription.objects.select_for_update(of=("self",))
-        .filter(deal=deal, state=SubscriptionState.FUNDED, closing__isnull=True)
-        .select_related("investor")
-        .order_by("pk")
+    subscriptions = subscriptions_lock(
+        Subscription.objects.filter(
+            deal=deal, state=SubscriptionState.FUNDED, closing__isnull=True
+        ).select_related("investor")
     )
     if not subscriptions:
         raise SubscriptionRefused(f"{deal} has no funded subscription to close")

@@ -55,14 +55,6 @@ def move(
     )
 
 
-def lock_deal(deal: Deal) -> Deal:
-    return (
-        Deal.objects.select_for_update(of=("self",))
-        .select_related("issuer", "share_class")
-        .get(pk=deal.pk)
-    )
-
-
 def accounts_of(owners: Sequence, *, purpose: str, currency: str, by: User, **spec: Any) -> dict:
     """Return each owner's account for ``purpose`` in ``currency`` by owner id, opening the
     missing ones in bulk."""

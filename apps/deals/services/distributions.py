@@ -25,6 +25,7 @@ from apps.accounts.models import User
 from apps.core.money import COMPUTED_AMOUNT_ROUNDING, Money, allocate, round_fraction
 from apps.deals import waterfall
 from apps.deals.interest import DayCount, accrued_interest
+from apps.deals.locks import deal_lock
 from apps.deals.models import (
     Deal,
     DealState,
@@ -40,7 +41,6 @@ from apps.deals.services.common import (
     accounts_of,
     carry_out,
     check_currency,
-    lock_deal,
     move,
     next_number,
     platform_account,
@@ -187,7 +187,7 @@ def plan_distribution(
     closes_deal: bool = False,
 ) -> Plan:
     """Work out a distribution of ``proceeds`` through the waterfall."""
-    deal = lock_deal(deal)
+    deal = deal_lock(deal)
     check_currency(proceeds, deal, "a distribution")
     if deal.state != DealState.CLOSED:
         raise OperationRefused(
@@ -233,7 +233,7 @@ def interest_distribute(
 
 def plan_interest(*, deal: Deal, start: date, end: date, by: User) -> Plan:
     """Work out the interest payment of a debt deal for ``start`` to ``end``."""
-    deal = lock_deal(deal)
+    deal = deal_lock(deal)
     if deal.interest_rate is None:
         raise OperationRefused(f"{deal} bears no interest")
     if deal.state != DealState.CLOSED:

@@ -15,6 +15,7 @@ from django.db.models import Model
 from apps.accounts.models import User
 from apps.core.history import history_bulk_record
 from apps.core.validators import texts_without_control_characters
+from apps.deals.locks import subscriptions_lock
 from apps.deals.models import (
     CapitalCall,
     CapitalCallPayment,
@@ -97,9 +98,7 @@ def deal_records_reverse(*, original: Operation, reversal: Operation) -> None:
     _refuse_while_later(record)
     by = reversal.approved_by
     if isinstance(record, Closing):
-        subscriptions = list(
-            Subscription.objects.select_for_update(of=("self",)).filter(closing=record)
-        )
+        subscriptions = subscriptions_lock(Subscription.objects.filter(closing=record))
         for subscription in subscriptions:
             subscription.unaccept()
             subscription.closing = None

@@ -23,6 +23,7 @@ from apps.core.history import acting, history_bulk_record
 from apps.core.money import Money, allocate
 from apps.core.services import model_update
 from apps.core.validators import texts_without_control_characters
+from apps.deals.locks import deal_lock, subscriptions_lock
 from apps.deals.models import (
     LIVE_SUBSCRIPTIONS,
     Closing,
@@ -56,7 +57,7 @@ def deal_create(*, by: User, **fields: Any) -> Deal:
 def deal_update(*, deal: Deal, data: dict[str, Any], by: User) -> bool:
     """Change a draft deal's terms (the fields in ``data``) with history; say whether any
     changed. A deal no longer draft keeps its terms."""
-    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    locked = deal_lock(deal)
     if locked.state != DealState.DRAFT:
         raise ValidationError(
             f"{locked} is {locked.get_state_display().lower()}: only a draft's terms change."
@@ -199,15 +200,15 @@ def deal_cancel(*, deal: Deal, by: User, reason: str) -> Deal:
     if not reason.strip():
         raise TransitionRefused("say why the deal is cancelled")
     texts_without_control_characters(reason=reason, multiline=True)
-    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    deal = deal_lock(deal)
     closed = Closing.objects.filter(deal=deal, operation__state=OperationState.EXECUTED)
     if closed.exists():
         raise TransitionRefused(
             f"{deal} has {closed.count()} closing(s): reverse them before cancelling it"
         )
     cancelled = move(deal, "cancel", by=by, reason=reason)
-    live = list(
-        Subscription.objects.select_for_update().filter(
+    live = subscriptions_lock(
+        Subscription.objects.filter(
             deal=deal, state__in=[SubscriptionState.SUBMITTED, *LIVE_SUBSCRIPTIONS]
         )
     )
@@ -230,7 +231,7 @@ def deal_wind_up(*, deal: Deal, by: User, reason: str) -> Deal:
     if not reason.strip():
         raise TransitionRefused("say why the deal is wound up")
     texts_without_control_characters(reason=reason, multiline=True)
-    deal = Deal.objects.select_for_update().select_related("issuer").get(pk=deal.pk)
+    deal = deal_lock(deal)
     left = [
         money
         for account, money in owner_balances(deal.issuer).items()
@@ -250,7 +251,7 @@ def subscription_create(
 ) -> Subscription:
     """Record an investor's subscription request, checked against the deal's terms; a lower
     ``priority`` is served first when the deal is over-subscribed."""
-    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    deal = deal_lock(deal)
     problems = []
     if deal.state != DealState.OPEN:
         problems.append(f"the deal is {deal.get_state_display().lower()}, not open")
@@ -349,11 +350,10 @@ def subscriptions_scale_back(*, deal: Deal, by: User) -> dict[int, int]:
     """Set each live subscription's accepted amount so that they fit under what the hard cap
     leaves after earlier closings (:func:`scaled_back`); return the accepted amount of each
     subscription by id."""
-    deal = Deal.objects.select_for_update().get(pk=deal.pk)
-    live = list(
-        Subscription.objects.select_for_update()
-        .filter(deal=deal, state__in=LIVE_SUBSCRIPTIONS)
-        .order_by("priority", "pk")
+    deal = deal_lock(deal)
+    live = sorted(
+        subscriptions_lock(Subscription.objects.filter(deal=deal, state__in=LIVE_SUBSCRIPTIONS)),
+        key=lambda subscription: (subscription.priority, subscription.pk),
     )
     taken = Subscription.objects.filter(deal=deal, state=SubscriptionState.ACCEPTED).aggregate(
         total=Sum("accepted_minor")

@@ -16,6 +16,7 @@ from apps.captable.quantities import grouped_sums, quantity_text
 from apps.captable.services import Change
 from apps.compliance.selectors import eligibility
 from apps.core.money import Money
+from apps.deals.locks import deal_lock
 from apps.deals.models import Deal, DealState, SecondaryTransfer
 from apps.deals.services.common import (
     OperationRefused,
@@ -23,7 +24,6 @@ from apps.deals.services.common import (
     accounts_of,
     carry_out,
     check_currency,
-    lock_deal,
     next_number,
     stakeholders_of,
 )
@@ -62,7 +62,7 @@ def plan_secondary_transfer(
     by: User,
 ) -> Plan:
     """Work out a sale of units between investors, checking the buyer and the seller's units."""
-    deal = lock_deal(deal)
+    deal = deal_lock(deal)
     check_currency(price, deal, "a price")
     if deal.state != DealState.CLOSED:
         raise OperationRefused(
