@@ -265,7 +265,7 @@ class _Zip:
                 content = self.budget.read(name, stream, declared=info.file_size, inflated=True)
         except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError) as error:
             raise _Unreadable(f"is corrupt in the archive ({error})") from error
-        except NotImplementedError as error:
+        except NotImplementedError as error:  # zipfile's word for a compression it lacks
             raise _Unreadable(f"cannot be inflated ({error})") from error
         if len(content) != info.file_size:
             raise _Unreadable(
