@@ -6,33 +6,7 @@ flush alone), are the ledger's: see ledger migration 0008.
 
 from django.db import migrations
 
-FORWARD = [
-    """
-    CREATE TRIGGER captable_movement_refuse_truncate
-        BEFORE TRUNCATE ON captable_movement
-        FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate();
-    """,
-    """
-    CREATE TRIGGER captable_movementseal_refuse_truncate
-        BEFORE TRUNCATE ON captable_movementseal
-        FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate();
-    """,
-]
-
-BACKWARD = [
-    "DROP TRIGGER IF EXISTS captable_movementseal_refuse_truncate ON captable_movementseal;",
-    "DROP TRIGGER IF EXISTS captable_movement_refuse_truncate ON captable_movement;",
-]
-
-
-def _run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
-
-    return run
+from apps.core.migrations_sql import RunPostgreSQLFile
 
 
 class Migration(migrations.Migration):
@@ -42,5 +16,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run_on_postgresql(FORWARD), _run_on_postgresql(BACKWARD)),
+        RunPostgreSQLFile(__file__),
     ]

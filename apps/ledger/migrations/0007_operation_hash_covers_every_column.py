@@ -6,7 +6,8 @@ hash now covers every column but ``state`` (which moves on once, from executed t
 ``hash`` (the result) and ``previous_hash`` (the chain itself): see ``HASHED_FIELDS`` in
 apps/ledger/services.py.
 
-1. PostgreSQL freezes every column of an executed operation but its state (it froze ten).
+1. PostgreSQL freezes every column of an executed operation but its state (it froze ten):
+   the function is in the ``.pg.sql`` file beside this one, the one it replaces its reverse.
 2. The chain is hashed again under the new formula, from the first operation on, and the
    counter's last hash follows. Each operation must first match its hash under the formula the
    chain leaves: books that fail ``ledger_verify`` are refused, as hashing them again would seal
@@ -22,6 +23,8 @@ import json
 from datetime import UTC, datetime
 
 from django.db import migrations
+
+from apps.core.migrations_sql import RunPostgreSQLFile
 
 GENESIS = "0" * 64
 CHUNK = 2000
@@ -45,57 +48,6 @@ NEW_FIELDS = (
     "approved_at",
     "reason",
 )
-
-FREEZE_EVERY_COLUMN = """
-    CREATE OR REPLACE FUNCTION ledger_operation_frozen() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF OLD.state NOT IN ('executed', 'reversed') THEN
-            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-            RETURN NEW;
-        END IF;
-        IF TG_OP = 'DELETE' THEN
-            RAISE EXCEPTION 'operation % is %: it cannot be deleted', OLD.id, OLD.state
-                USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-        -- Every column but the state, which moves on once: from executed to reversed.
-        IF (to_jsonb(NEW) - 'state') IS DISTINCT FROM (to_jsonb(OLD) - 'state')
-           OR NOT (NEW.state = OLD.state OR (OLD.state = 'executed' AND NEW.state = 'reversed'))
-        THEN
-            RAISE EXCEPTION 'operation % is %: it cannot be changed', OLD.id, OLD.state
-                USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-        RETURN NEW;
-    END
-    $$;
-"""
-
-FREEZE_TEN_COLUMNS = """
-    CREATE OR REPLACE FUNCTION ledger_operation_frozen() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF OLD.state NOT IN ('executed', 'reversed') THEN
-            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-            RETURN NEW;
-        END IF;
-        IF TG_OP = 'DELETE' THEN
-            RAISE EXCEPTION 'operation % is %: it cannot be deleted', OLD.id, OLD.state
-                USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-        IF (NEW.kind, NEW.sequence, NEW.hash, NEW.previous_hash, NEW.effective_at,
-            NEW.executed_at, NEW.legs, NEW.created_by_id, NEW.approved_by_id, NEW.reverses_id)
-           IS DISTINCT FROM
-           (OLD.kind, OLD.sequence, OLD.hash, OLD.previous_hash, OLD.effective_at,
-            OLD.executed_at, OLD.legs, OLD.created_by_id, OLD.approved_by_id, OLD.reverses_id)
-           OR NOT (NEW.state = OLD.state OR (OLD.state = 'executed' AND NEW.state = 'reversed'))
-        THEN
-            RAISE EXCEPTION 'operation % is %: it cannot be changed', OLD.id, OLD.state
-                USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-        RETURN NEW;
-    END
-    $$;
-"""
 
 UNFREEZE = "ALTER TABLE ledger_operation DISABLE TRIGGER ledger_operation_frozen;"
 REFREEZE = "ALTER TABLE ledger_operation ENABLE TRIGGER ledger_operation_frozen;"
@@ -169,20 +121,10 @@ def hash_three_columns(apps, schema_editor):
     rechain(apps, schema_editor.connection, source=NEW_FIELDS, target=OLD_FIELDS)
 
 
-def _on_postgresql(statement):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(statement, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0006_balance_check_once_per_operation")]
 
     operations = [
-        migrations.RunPython(
-            _on_postgresql(FREEZE_EVERY_COLUMN), _on_postgresql(FREEZE_TEN_COLUMNS)
-        ),
+        RunPostgreSQLFile(__file__),
         migrations.RunPython(hash_every_column, hash_three_columns),
     ]
