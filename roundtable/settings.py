@@ -141,7 +141,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "apps.accounts.rulebook.RulebookBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -246,6 +246,14 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# What reversing an operation undoes beyond the books, inside the reversal's transaction, in
+# this order: lower layer first, the holdings, then the deal records. A step refuses by raising;
+# the steps after it do not run, so the first refusal in this list is the one reported.
+LEDGER_REVERSAL_STEPS = [
+    "apps.captable.services.movements_reverse",
+    "apps.deals.services.reversals.deal_records_reverse",
+]
 
 # Sanctions screening: a possible match needs this name similarity and overall score (0-100).
 SANCTIONS_NAME_THRESHOLD = env.int("SANCTIONS_NAME_THRESHOLD", default=80)

@@ -54,6 +54,33 @@ def _flush_may_truncate_the_books():
 
 
 @pytest.fixture(autouse=True)
+def _books_verify_after_each_test(request):
+    """Verify the books after every test that wrote to them, as ``ledger_verify`` would.
+
+    A test that breaks the books on purpose (to see a check find it) says so with the
+    ``books_not_verified`` marker.
+    """
+    uses_database = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if not uses_database or request.node.get_closest_marker("books_not_verified"):
+        yield
+        return
+    # The database is set up before this fixture and torn down after it.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from apps.ledger.models import Operation
+    from apps.ledger.verification import ledger_verify_report
+
+    if not Operation.objects.exists():
+        return
+    report = ledger_verify_report()
+    breaches = [f"{check.name}: {breach}" for check in report.checks for breach in check.breaches]
+    assert not breaches, "the books fail verification after this test:\n" + "\n".join(breaches)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # TOTP codes are single-use through the cache; tests must not see each other's.
     cache.clear()

@@ -3,6 +3,7 @@
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from apps.accounts.models import Organisation, User
@@ -45,7 +46,19 @@ class StaffFactory(UserFactory):
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Partner {n} SA")
     kind = Organisation.Kind.INTRODUCER
     country = "FR"
+
+    @factory.post_generation
+    def service_user(organisation: Organisation, create: bool, extracted, **kwargs) -> None:
+        """The account the partner acts through, as ``organisation_create`` makes it."""
+        if create:
+            User.objects.create(
+                email=f"partner-{organisation.pk}@service.roundtable.invalid",
+                kind=User.Kind.PARTNER,
+                organisation=organisation,
+                password=make_password(None),
+            )

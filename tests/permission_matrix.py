@@ -14,7 +14,6 @@ import hashlib
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -57,6 +56,7 @@ from apps.investors.services import (
 )
 from tests.conftest import sign_in
 from tests.factories import StaffFactory
+from tests.rollback import rolled_back
 
 ADMIN_PREFIX = "admin/"
 # Admin routes deliberately left out of the matrix, each with the reason. Keep it short: every
@@ -823,16 +823,6 @@ class Outcome:
     broken: bool = False  # the request left the transaction unusable: its writes are unknown
     changes: list[str] = field(default_factory=list)
     granted: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    """Run the block in a transaction that is always rolled back."""
-    with transaction.atomic():
-        try:
-            yield
-        finally:
-            transaction.set_rollback(True)
 
 
 # Statements after which the snapshot must be taken; any other (SELECT, SAVEPOINT) reads only.

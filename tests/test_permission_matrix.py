@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import transaction
 from django.test import override_settings
 
 from apps.accounts.models import Organisation
@@ -45,6 +44,7 @@ from tests.permission_matrix import (
     why_not_through_route,
     world_build,
 )
+from tests.rollback import rolled_back
 
 # Each test also runs in its own rolled-back transaction, inside the world's.
 pytestmark = pytest.mark.django_db
@@ -84,11 +84,8 @@ def world(django_db_setup, django_db_blocker):
     fast_hashing = override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
     )
-    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
-        try:
-            yield world_build()
-        finally:
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), fast_hashing, rolled_back():
+        yield world_build()
 
 
 def _fail(role: Role, method: str, url: str, status: int, problems: list[str]) -> None:

@@ -18,7 +18,7 @@ from apps.accounts.services import (
     user_roles_set,
     user_update,
 )
-from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin
+from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, UseCaseFormMixin
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -35,7 +35,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(HistoryAdmin, DjangoUserAdmin):
+class UserAdmin(UseCaseFormMixin, HistoryAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
@@ -44,6 +44,11 @@ class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     search_fields = ["email", "full_name"]
     readonly_fields = ["last_login", "date_joined", "is_superuser"]
     list_per_page = 50
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Django's user admin wraps the add form in a transaction; user_create is the one.
+        return self._add_view(request, form_url, extra_context)
+
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Identity", {"fields": ("full_name",)}),
@@ -146,9 +151,9 @@ class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(HistoryAdmin):
-    list_display = ["name", "kind", "country", "lei", "is_active", "updated_at"]
-    list_filter = ["kind", "is_active", "country"]
+class OrganisationAdmin(UseCaseFormMixin, HistoryAdmin):
+    list_display = ["name", "kind", "country", "lei", "scope", "is_active", "updated_at"]
+    list_filter = ["kind", "scope", "is_active", "country"]
     search_fields = ["name", "lei"]
     readonly_fields = ["created_at", "updated_at"]
     list_per_page = 50
@@ -162,7 +167,12 @@ class OrganisationAdmin(HistoryAdmin):
             )
             return
         created = organisation_create(
-            name=obj.name, kind=obj.kind, country=obj.country, lei=obj.lei, by=request.user
+            name=obj.name,
+            kind=obj.kind,
+            country=obj.country,
+            lei=obj.lei,
+            scope=obj.scope,
+            by=request.user,
         )
         obj.pk = created.pk
         obj._state.adding = False

@@ -4,12 +4,11 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt, encrypt
-from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.services import staff_user_create
+from apps.accounts.services import staff_user_create, system_user
 from apps.core.demo import demo_seeder
 
 DEMO_PASSWORD = "co-invest-2026"  # noqa: S105 - published on purpose, demo data only
@@ -34,13 +33,16 @@ def current_totp_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
 
 
-@transaction.atomic
 def _ensure_demo_staff(role: Role, full_name: str, secret: str) -> User:
     email = demo_staff_email(role)
     user = User.objects.filter(email=email).first()
     if user is None:
         user = staff_user_create(
-            email=email, full_name=full_name, roles=(role,), password=DEMO_PASSWORD, by=None
+            email=email,
+            full_name=full_name,
+            roles=(role,),
+            password=DEMO_PASSWORD,
+            by=system_user(),
         )
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if totp is None:

@@ -4,6 +4,7 @@ An e-mail address is stored lower-case so that it identifies one user whatever i
 database refuses any other spelling.
 """
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -47,7 +48,21 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email=normalize_email(username or ""))
 
 
+class UserKind(models.TextChoices):
+    """Who a user is: a person signs in; a partner's service user and the system user never do."""
+
+    PERSON = "person", "Person"
+    PARTNER = "partner", "Partner service user"
+    SYSTEM = "system", "System"
+
+
+# The user Celery tasks and management commands act as, created by a data migration.
+SYSTEM_USER_EMAIL = "system@roundtable.invalid"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
+    Kind = UserKind
+
     email = models.EmailField("e-mail address", max_length=254, unique=True)
     full_name = models.CharField(
         max_length=200, blank=True, validators=[text_without_control_characters]
@@ -59,6 +74,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True, help_text="Unselect instead of deleting the account."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=8, choices=UserKind.choices, default=UserKind.PERSON)
+    organisation = models.OneToOneField(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_user",
+        help_text="The partner a service user acts for.",
+    )
 
     objects = UserManager()
     history = audited_history(excluded_fields=["password", "last_login"])
@@ -69,9 +93,29 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        # No role holds it: only the system user (the server's command line) grants it.
+        permissions = [("grant_superuser", "Can grant or withdraw superuser status")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(email=Lower("email")), name="accounts_user_email_lowercase"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=UserKind.values), name="accounts_user_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=UserKind.PARTNER, organisation__isnull=False)
+                | (~models.Q(kind=UserKind.PARTNER) & models.Q(organisation__isnull=True)),
+                name="accounts_user_partner_has_organisation",
+            ),
+            # A service user has no password, no back office and no superuser status.
+            models.CheckConstraint(
+                condition=models.Q(kind=UserKind.PERSON)
+                | models.Q(
+                    password__startswith=UNUSABLE_PASSWORD_PREFIX,
+                    is_staff=False,
+                    is_superuser=False,
+                ),
+                name="accounts_user_service_cannot_sign_in",
             ),
         ]
 
@@ -81,6 +125,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == UserKind.PERSON
 
     def get_full_name(self) -> str:
         return self.full_name or self.email
@@ -97,10 +145,22 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class PartnerScope(models.TextChoices):
+    """What a partner's service user may do with the investors the partner introduced."""
+
+    READ = "read", "Read"
+    WRITE = "write", "Read and write"
+
+
 class Organisation(models.Model):
-    """A partner: an introducer, fund manager, bank or placement agent."""
+    """A partner: an introducer, fund manager, bank or placement agent.
+
+    It acts through its own service user, created with it, limited to the investors it
+    introduced and to its scope.
+    """
 
     Kind = OrganisationKind
+    Scope = PartnerScope
 
     name = models.CharField(
         max_length=200, unique=True, validators=[text_without_control_characters]
@@ -115,6 +175,12 @@ class Organisation(models.Model):
         help_text="Legal Entity Identifier (ISO 17442), where the organisation has one.",
     )
     is_active = models.BooleanField(default=True)
+    scope = models.CharField(
+        max_length=5,
+        choices=PartnerScope.choices,
+        default=PartnerScope.READ,
+        help_text="What the partner may do with the investors it introduced.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,6 +195,10 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=OrganisationKind.values),
                 name="accounts_organisation_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=PartnerScope.values),
+                name="accounts_organisation_scope_valid",
             ),
         ]
 

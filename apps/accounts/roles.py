@@ -81,8 +81,13 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
 
 
 # Permissions that are not an action on a model, granted by name.
+SUBSCRIPTION_STEPS = frozenset({"deals.submit_subscription", "deals.withdraw_subscription"})
 ROLE_NAMED_PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.COMPLIANCE: frozenset({"investors.reveal_sensitive", "investors.review_kyc"}),
+    Role.OPERATIONS: SUBSCRIPTION_STEPS,
+    Role.COMPLIANCE: frozenset(
+        {"investors.reveal_sensitive", "investors.review_kyc", "compliance.decide_assessment"}
+    ),
+    Role.FINANCE: SUBSCRIPTION_STEPS,
 }
 
 

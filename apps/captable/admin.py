@@ -27,10 +27,10 @@ from apps.captable.services import (
     stakeholder_create,
     vesting_terms_create,
 )
-from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin
+from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, UseCaseFormMixin
 
 
-class ServiceSaveMixin:
+class ServiceSaveMixin(UseCaseFormMixin):
     """Save through the app's services: the create service for a new row, else
     :func:`reference_update` of the changed fields (its refusals shown on their fields), with
     the history naming the user."""

@@ -64,20 +64,12 @@ def _fraction_from_json(value: object, name: str) -> Fraction | None:
     return Fraction(value)
 
 
-def _money_to_json(value: Money | None) -> dict | None:
+def _amount_from_json(value: object, name: str) -> Money | None:
     if value is None:
         return None
-    return {"amount_minor": value.amount_minor, "currency": value.currency}
-
-
-def _money_from_json(value: object, name: str) -> Money | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{name} is written as {{'amount_minor': int, 'currency': str}}")
     try:
-        return Money(value["amount_minor"], value["currency"])
-    except (KeyError, TypeError) as error:
+        return Money.from_json(value)
+    except ValueError as error:
         raise ValueError(f"{name} is not an amount: {error}") from None
 
 
@@ -143,11 +135,14 @@ class ConvertibleTerms:
         return 1 - (self.discount or 0)
 
     def to_json(self) -> dict:
-        """Return these terms as JSON-ready data; :meth:`from_json` reads it back exactly."""
+        """Return these terms as JSON-ready data; :meth:`from_json` reads it back exactly.
+
+        Amounts are written as :meth:`Money.to_json` writes them, an absent cap as ``None``.
+        """
         return {
             "kind": self.kind,
-            "principal": _money_to_json(self.principal),
-            "valuation_cap": _money_to_json(self.valuation_cap),
+            "principal": self.principal.to_json(),
+            "valuation_cap": None if self.valuation_cap is None else self.valuation_cap.to_json(),
             "discount": _fraction_to_json(self.discount),
             "post_money": self.post_money,
             "interest_rate": _fraction_to_json(self.interest_rate),
@@ -164,8 +159,8 @@ class ConvertibleTerms:
         try:
             return cls(
                 kind=data["kind"],
-                principal=_money_from_json(data["principal"], "principal"),
-                valuation_cap=_money_from_json(data.get("valuation_cap"), "valuation_cap"),
+                principal=_amount_from_json(data["principal"], "principal"),
+                valuation_cap=_amount_from_json(data.get("valuation_cap"), "valuation_cap"),
                 discount=_fraction_from_json(data.get("discount"), "discount"),
                 post_money=data.get("post_money", True),
                 interest_rate=_fraction_from_json(data.get("interest_rate"), "interest_rate"),

@@ -25,7 +25,10 @@ class RuleSet(models.Model):
     regime = models.CharField(max_length=40)
     version = models.PositiveIntegerField()
     effective_from = models.DateField()
-    thresholds = models.JSONField(help_text="Amounts as minor units with their currency.")
+    thresholds = models.JSONField(
+        help_text='Amounts as {"amount": "1234.56", "currency": "EUR"}: major units, with '
+        "exactly the currency's ISO 4217 decimals."
+    )
     notes = models.TextField(blank=True, validators=[multiline_text_without_control_characters])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -85,6 +88,7 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-assessed_on", "-pk"]
+        permissions = [("decide_assessment", "Can decide qualifications")]
         indexes = [
             models.Index(
                 fields=["investor", "regime", "-assessed_on"], name="compliance_assessment_idx"

@@ -32,7 +32,8 @@ from apps.compliance.sanctions import ListEntry, Person, SanctionsIndex, parse_s
 from apps.core.exceptions import DomainError
 from apps.core.history import acting, history_bulk_record
 from apps.core.locks import name_lock
-from apps.core.money import Money
+from apps.core.money import MONEY_JSON_KEYS, Money
+from apps.core.services import use_case
 from apps.core.validators import texts_without_control_characters
 from apps.investors.models import BeneficialOwner, Investor, SanctionsStatus
 
@@ -46,11 +47,15 @@ class HitAlreadyDecided(DomainError):
 
 
 def answers_to_json(answers: dict[str, Any]) -> dict[str, Any]:
-    """Encode answers (money, dates, lists) for storage, exactly."""
+    """Encode answers for storage, exactly.
+
+    Amounts are written as :meth:`Money.to_json` writes them, dates as ``{"date": ISO 8601}``,
+    lists item by item; anything else as it is.
+    """
 
     def encode(value: Any) -> Any:
         if isinstance(value, Money):
-            return {"amount_minor": value.amount_minor, "currency": value.currency}
+            return value.to_json()
         if isinstance(value, date):
             return {"date": value.isoformat()}
         if isinstance(value, list | tuple):
@@ -61,9 +66,11 @@ def answers_to_json(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def answers_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the answers that :func:`answers_to_json` encoded as ``data``."""
+
     def decode(value: Any) -> Any:
-        if isinstance(value, dict) and set(value) == {"amount_minor", "currency"}:
-            return Money(value["amount_minor"], value["currency"])
+        if isinstance(value, dict) and set(value) == MONEY_JSON_KEYS:
+            return Money.from_json(value)
         if isinstance(value, dict) and set(value) == {"date"}:
             return date.fromisoformat(value["date"])
         if isinstance(value, list):
@@ -78,13 +85,13 @@ def _regime(code: str) -> None:
         raise ValidationError(f"{code!r} is not a qualification regime")
 
 
-@transaction.atomic
+@use_case(permission="compliance.add_ruleset")
 def rule_set_publish(
     *,
     regime: str,
     effective_from: date,
     thresholds: dict[str, Any],
-    by: User | None,
+    by: User,
     notes: str = "",
 ) -> RuleSet:
     """Publish a new version of ``regime``'s thresholds, in force from ``effective_from``."""
@@ -117,13 +124,13 @@ def rule_set_in_force(*, regime: str, on: date) -> RuleSet:
     return rule_set
 
 
-@transaction.atomic
+@use_case(permission="compliance.add_assessment", on="investor")
 def assessment_record(
     *,
     investor: Investor,
     regime: str,
     answers: dict[str, Any],
-    by: User | None,
+    by: User,
     on: date | None = None,
     ticket: Money | None = None,
     evidence: str = "",
@@ -157,7 +164,7 @@ def assessment_record(
     )
 
 
-@transaction.atomic
+@use_case(permission="compliance.decide_assessment", on="investor")
 def assessment_decide(
     *,
     investor: Investor,
@@ -171,8 +178,6 @@ def assessment_decide(
 ) -> Assessment:
     """Record a compliance officer's own decision (the manual regime, or an override)."""
     _regime(regime)
-    if not by.has_perm("compliance.add_assessment"):
-        raise ValidationError(f"{by} may not decide qualifications")
     if outcome not in Outcome.values or not [reason for reason in reasons if reason.strip()]:
         raise ValidationError("a decision needs an outcome and at least one reason")
     on = on or timezone.localdate()
@@ -202,7 +207,7 @@ def _assessment_save(assessment: Assessment) -> Assessment:
 # --- sanctions --------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case(permission="compliance.add_sanctionslist")
 def sanctions_list_import(
     *, name: str, csv_text: str | bytes, by: User, source_name: str = ""
 ) -> SanctionsList:
@@ -273,8 +278,8 @@ def _persons(investors: Iterable[Investor]) -> list[Person]:
     return persons
 
 
-@transaction.atomic
-def sanctions_screen_all(*, progress: Callable[[int, int], None] | None = None) -> int:
+@use_case(permission="compliance.add_screeninghit")
+def sanctions_screen_all(*, by: User, progress: Callable[[int, int], None] | None = None) -> int:
     """Screen every investor and beneficial owner against the current lists; return new hits.
 
     A new possible match opens a hit and puts the investor on hold; an investor with no open or
@@ -329,11 +334,11 @@ def sanctions_screen_all(*, progress: Callable[[int, int], None] | None = None) 
             )
         )
     ScreeningHit.objects.bulk_create(hits, batch_size=2000)
-    _sanctions_statuses_refresh([investor.pk for investor in investors])
+    _sanctions_statuses_refresh([investor.pk for investor in investors], by=by)
     return len(hits)
 
 
-def _sanctions_statuses_refresh(investor_ids: list[int]) -> None:
+def _sanctions_statuses_refresh(investor_ids: list[int], *, by: User) -> None:
     confirmed = set(
         ScreeningHit.objects.filter(state=HitState.CONFIRMED).values_list("investor_id", flat=True)
     )
@@ -354,11 +359,11 @@ def _sanctions_statuses_refresh(investor_ids: list[int]) -> None:
             investor.updated_at = now
         Investor.objects.bulk_update(changed, ["sanctions_status", "updated_at"], batch_size=1000)
         history_bulk_record(
-            Investor, changed, by=None, reason=f"sanctions screening: {status.label.lower()}"
+            Investor, changed, by=by, reason=f"sanctions screening: {status.label.lower()}"
         )
 
 
-@transaction.atomic
+@use_case(permission="compliance.change_screeninghit", on="hit")
 def screening_hit_decide(
     *, hit: ScreeningHit, confirmed: bool, reason: str, by: User
 ) -> ScreeningHit:
@@ -375,5 +380,5 @@ def screening_hit_decide(
     locked.decision_reason = reason
     locked.save()
     with acting(user=by):
-        _sanctions_statuses_refresh([locked.investor_id])
+        _sanctions_statuses_refresh([locked.investor_id], by=by)
     return locked

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from apps.accounts.services import system_user
 from apps.compliance.services import sanctions_screen_all
 
 
@@ -11,4 +12,4 @@ def sanctions_rescreen(self) -> int:
         if not self.request.is_eager:
             self.update_state(state="PROGRESS", meta={"done": done, "total": total})
 
-    return sanctions_screen_all(progress=progress)
+    return sanctions_screen_all(by=system_user(), progress=progress)

@@ -115,6 +115,19 @@ def _shown(record: models.Model, field: models.Field) -> str:
     return str(value)
 
 
+class UseCaseFormMixin:
+    """For an admin whose add and change forms save through a use case.
+
+    Django's admin runs a posted form inside its own transaction; the use case opens a durable
+    one, which refuses to nest, and is the one transaction of the change.
+    """
+
+    def changeform_view(
+        self, request: HttpRequest, object_id=None, form_url: str = "", extra_context=None
+    ):
+        return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
+
+
 class VersionField(NamedTuple):
     name: str
     label: str

@@ -7,9 +7,15 @@ gives the Iraqi dinar 0 digits where ISO gives 3), so ISO decides and babel only
 
 Splitting an amount among parties uses :func:`allocate`: the largest-remainder method, whose
 parts always add up to the whole.
+
+Stored as JSON, an amount has one shape, :meth:`Money.to_json`'s:
+``{"amount": "1234.56", "currency": "EUR"}``, the amount a decimal string in major units with
+exactly the currency's number of decimals. :meth:`Money.from_json` reads that shape and nothing
+else, so that every stored amount reads back exactly and has one spelling.
 """
 
 import copy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,6 +35,13 @@ Weight = int | Fraction | Decimal
 
 # Amounts are stored in BIGINT columns: a signed 64-bit count of the minor unit.
 LARGEST_AMOUNT_MINOR = 2**63 - 1
+
+# An amount on the wire: optional minus, whole units without leading zeros, then the decimals.
+# ASCII digits only (``\d`` would take other scripts' digits, which ``int`` reads).
+_JSON_AMOUNT = re.compile(r"(?P<sign>-?)(?P<units>0|[1-9][0-9]*)(?:\.(?P<decimals>[0-9]+))?")
+_JSON_CURRENCY = re.compile(r"[A-Z]{3}")
+# The keys of an amount in JSON, and only they: a stored object with exactly these is an amount.
+MONEY_JSON_KEYS = frozenset({"amount", "currency"})
 
 
 class CurrencyMismatch(ValueError):
@@ -115,6 +128,50 @@ class Money:
     def to_decimal(self) -> Decimal:
         """Return the amount in major units, with exactly the currency's decimals."""
         return Decimal(self.amount_minor).scaleb(-minor_unit_digits(self.currency))
+
+    def to_json(self) -> dict[str, str]:
+        """Return the amount as JSON data: ``{"amount": "-0.05", "currency": "EUR"}``.
+
+        The amount is in major units with exactly the currency's decimals (none for JPY).
+        """
+        digits = minor_unit_digits(self.currency)
+        sign = "-" if self.amount_minor < 0 else ""
+        units, decimals = divmod(abs(self.amount_minor), 10**digits)
+        amount = f"{sign}{units}.{decimals:0{digits}d}" if digits else f"{sign}{units}"
+        return {"amount": amount, "currency": self.currency}
+
+    @classmethod
+    def from_json(cls, data: object) -> "Money":
+        """Read an amount written by :meth:`to_json`; refuse anything else with a ``ValueError``.
+
+        Refused: a value that is not an object with exactly the keys ``amount`` and ``currency``;
+        a currency that is not the ISO 4217 code of money; an amount that is not a string, or
+        not spelled as :meth:`to_json` spells it (a JSON number, exponent notation, NaN or
+        Infinity, a plus sign, spaces, leading zeros, minus zero, more or fewer decimals than
+        the currency has).
+        """
+        if not isinstance(data, dict) or set(data) != MONEY_JSON_KEYS:
+            raise ValueError(f"an amount is {{'amount': str, 'currency': str}}, not {data!r}")
+        amount, currency = data["amount"], data["currency"]
+        if not isinstance(currency, str) or not _JSON_CURRENCY.fullmatch(currency):
+            raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
+        digits = minor_unit_digits(currency)
+        if not isinstance(amount, str):
+            raise ValueError(f"an amount is written as a decimal string, not {amount!r}")
+        parts = _JSON_AMOUNT.fullmatch(amount)
+        if parts is None:
+            raise ValueError(f"{amount!r} is not an amount written as a decimal string")
+        decimals = parts["decimals"] or ""
+        if len(decimals) != digits:
+            raise ValueError(
+                f"{amount!r} does not have exactly the {digits} decimals of {currency}"
+            )
+        amount_minor = int(parts["units"] + decimals)
+        if parts["sign"]:
+            if amount_minor == 0:
+                raise ValueError(f"{amount!r}: zero is written without a minus sign")
+            amount_minor = -amount_minor
+        return cls(amount_minor, currency)
 
     def format(self, locale: str = "en") -> str:
         """Render for display in ``locale``, with the currency's ISO number of decimals."""

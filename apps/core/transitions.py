@@ -26,7 +26,9 @@ def _state_label(record: models.Model, name: str) -> str:
 
 def fsm_transition_refuse_unless_allowed(*, instance: models.Model, name: str, by: Any) -> None:
     """Refuse the transition ``name`` of a (locked) ``instance`` unless its lifecycle allows it
-    now and ``by`` holds its permission; ``by=None`` is the platform acting on its own rule."""
+    now and ``by`` holds its permission (the system user, for tasks and commands, holds all)."""
+    if by is None:
+        raise ValueError("a transition names who makes it: a person, a partner or the system user")
     bound = getattr(instance, name)
     words = name.replace("_", " ")
     if not can_proceed(bound):
@@ -35,7 +37,7 @@ def fsm_transition_refuse_unless_allowed(*, instance: models.Model, name: str, b
             record=str(instance),
             transition=name,
         )
-    if by is not None and not has_transition_perm(bound, by):
+    if not has_transition_perm(bound, by):
         raise PermissionRefused(
             f"{by} may not {words} {instance._meta.verbose_name_plural}",
             record=str(instance),

@@ -5,8 +5,3 @@ class DealsConfig(AppConfig):
     name = "apps.deals"
     label = "deals"
     verbose_name = "Deals"
-
-    def ready(self) -> None:
-        from apps.deals import receivers
-
-        receivers.connect()

@@ -34,6 +34,9 @@ class AssetClass(models.TextChoices):
 # Who may move a deal or a subscription along, whichever door they come through.
 CHANGE_DEAL = "deals.change_deal"
 CHANGE_SUBSCRIPTION = "deals.change_subscription"
+# What an investor does with their own subscription, besides creating it.
+SUBMIT_SUBSCRIPTION = "deals.submit_subscription"
+WITHDRAW_SUBSCRIPTION = "deals.withdraw_subscription"
 
 
 class DealState(models.TextChoices):
@@ -251,6 +254,10 @@ class Subscription(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["deal", "priority", "pk"]
+        permissions = [
+            ("submit_subscription", "Can submit subscriptions"),
+            ("withdraw_subscription", "Can withdraw subscriptions"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["deal", "investor"], name="deals_one_subscription_per_investor"
@@ -272,7 +279,7 @@ class Subscription(FSMModelMixin, models.Model):
         field=state,
         source=SubscriptionState.DRAFT,
         target=SubscriptionState.SUBMITTED,
-        permission=CHANGE_SUBSCRIPTION,
+        permission=SUBMIT_SUBSCRIPTION,
     )
     def submit(self) -> None:
         """Hand the subscription in."""
@@ -281,7 +288,7 @@ class Subscription(FSMModelMixin, models.Model):
         field=state,
         source=SubscriptionState.SUBMITTED,
         target=SubscriptionState.ELIGIBLE,
-        permission=CHANGE_SUBSCRIPTION,
+        permission=SUBMIT_SUBSCRIPTION,
     )
     def mark_eligible(self) -> None:
         """Record that the investor may invest in this deal for this amount."""
@@ -345,7 +352,7 @@ class Subscription(FSMModelMixin, models.Model):
             SubscriptionState.SIGNED,
         ],
         target=SubscriptionState.WITHDRAWN,
-        permission=CHANGE_SUBSCRIPTION,
+        permission=WITHDRAW_SUBSCRIPTION,
     )
     def withdraw(self) -> None:
         """The investor withdraws, with reasons."""

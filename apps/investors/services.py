@@ -15,12 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.models import User, UserKind
 from apps.core.dates import add_months
 from apps.core.exceptions import DomainError, TransitionRefused
 from apps.core.fields import EncryptedTextField
 from apps.core.history import acting
-from apps.core.services import model_update
+from apps.core.services import model_update, use_case
 from apps.core.transitions import fsm_transition
 from apps.core.validators import texts_without_control_characters
 from apps.investors.models import (
@@ -51,6 +51,9 @@ INVESTOR_UPDATABLE_FIELDS = [
     "tax_id",
     "identity_document_number",
 ]
+# What an investor (or their partner) changes themselves; identity and tax data need the back
+# office.
+INVESTOR_SELF_UPDATABLE_FIELDS = ["email", "phone", "address", "language"]
 SENSITIVE_FIELDS = ("tax_id", "identity_document_number")
 BANK_SENSITIVE_FIELDS = ("iban", "account_number")
 KYC_VALIDITY_MONTHS = 12
@@ -77,9 +80,20 @@ def _checked_identifiers(investor: Investor) -> None:
             raise ValidationError({"tax_id": error.messages}) from error
 
 
-@transaction.atomic
+class PartnerIntroductionRefused(DomainError):
+    code = "partner_introduction_refused"
+
+
+@use_case(permission="investors.add_investor")
 def investor_create(*, by: User, **fields: Any) -> Investor:
-    """Onboard an investor (KYC pending)."""
+    """Onboard an investor (KYC pending); one a partner brings is introduced by that partner."""
+    if by.kind == UserKind.PARTNER:
+        introduced = fields.get("introduced_by")
+        if introduced is not None and introduced != by.organisation:
+            raise PartnerIntroductionRefused(
+                f"{by.organisation} may bring only investors it introduces, not for {introduced}"
+            )
+        fields = {**fields, "introduced_by": by.organisation}
     investor = Investor(**fields)
     _checked_identifiers(investor)
     investor.full_clean(exclude=["kyc_state"])
@@ -88,8 +102,16 @@ def investor_create(*, by: User, **fields: Any) -> Investor:
     return investor
 
 
-@transaction.atomic
+@use_case(permission="investors.change_investor", on="investor")
 def investor_update(*, investor: Investor, data: dict[str, Any], by: User) -> Investor:
+    """Change an investor's details; an investor or partner changes only their contact details
+    and language, the rest goes through the back office (it changes what KYC checked)."""
+    if not by.is_staff and by.kind != UserKind.SYSTEM:
+        outside = sorted(set(data) - set(INVESTOR_SELF_UPDATABLE_FIELDS))
+        if outside:
+            raise ValidationError(
+                {name: "changes through the back office, with proof" for name in outside}
+            )
     candidate = Investor.objects.get(pk=investor.pk)
     for name, value in data.items():
         if name in INVESTOR_UPDATABLE_FIELDS:
@@ -105,7 +127,7 @@ def investor_update(*, investor: Investor, data: dict[str, Any], by: User) -> In
     return investor
 
 
-@transaction.atomic
+@use_case(permission="investors.add_beneficialowner", on="entity")
 def beneficial_owner_add(*, entity: Investor, by: User, **fields: Any) -> BeneficialOwner:
     """Record who owns 25 % or more of ``entity``, or controls it."""
     if entity.kind != "entity":
@@ -117,7 +139,7 @@ def beneficial_owner_add(*, entity: Investor, by: User, **fields: Any) -> Benefi
     return owner
 
 
-@transaction.atomic
+@use_case(permission="investors.add_bankaccount", on="investor")
 def bank_account_add(
     *,
     investor: Investor,
@@ -165,7 +187,7 @@ def bank_account_add(
 
 
 def _kyc_transition(
-    investor: Investor, name: str, *, by: User | None, reason: str, **fields: Any
+    investor: Investor, name: str, *, by: User, reason: str, **fields: Any
 ) -> Investor:
     texts_without_control_characters(reason=reason, multiline=True)
     return fsm_transition(
@@ -173,13 +195,13 @@ def _kyc_transition(
     )
 
 
-@transaction.atomic
+@use_case(permission="investors.change_investor", on="investor")
 def kyc_submit(*, investor: Investor, by: User, reason: str = "KYC file complete") -> Investor:
     name = "submit_kyc" if investor.kyc_state == KycState.PENDING else "resubmit_kyc"
     return _kyc_transition(investor, name, by=by, reason=reason)
 
 
-@transaction.atomic
+@use_case(permission="investors.review_kyc", on="investor")
 def kyc_approve(
     *, investor: Investor, by: User, reason: str, review_due: date | None = None
 ) -> Investor:
@@ -188,15 +210,15 @@ def kyc_approve(
     return _kyc_transition(investor, "approve_kyc", by=by, reason=reason, kyc_review_due=due)
 
 
-@transaction.atomic
+@use_case(permission="investors.review_kyc", on="investor")
 def kyc_reject(*, investor: Investor, by: User, reason: str) -> Investor:
     if not reason.strip():
         raise TransitionRefused("say why the KYC file is rejected", investor=investor.pk)
     return _kyc_transition(investor, "reject_kyc", by=by, reason=reason)
 
 
-@transaction.atomic
-def kyc_expire_due(*, today: date) -> int:
+@use_case(permission="investors.review_kyc")
+def kyc_expire_due(*, today: date, by: User) -> int:
     """Expire every approved KYC whose review date is before ``today``; return how many."""
     due = Investor.objects.filter(kyc_state=KycState.APPROVED, kyc_review_due__lt=today)
     expired = 0
@@ -204,14 +226,14 @@ def kyc_expire_due(*, today: date) -> int:
         _kyc_transition(
             investor,
             "expire_kyc",
-            by=None,
+            by=by,
             reason=f"review date passed on {today.isoformat()}: a new review is needed",
         )
         expired += 1
     return expired
 
 
-@transaction.atomic
+@use_case(permission="investors.reveal_sensitive", on="investor")
 def sensitive_value_reveal(
     *,
     investor: Investor,
@@ -228,8 +250,6 @@ def sensitive_value_reveal(
     allowed = BANK_SENSITIVE_FIELDS if bank_account is not None else SENSITIVE_FIELDS
     if field not in allowed or (bank_account and bank_account.investor_id != investor.pk):
         raise RevealRefused(f"{field} is not a sensitive field here", field=field)
-    if not by.has_perm("investors.reveal_sensitive"):
-        raise RevealRefused(f"{by} may not see {field}", field=field)
     source: Any = bank_account if bank_account is not None else investor
     history = type(source).history
     found = (

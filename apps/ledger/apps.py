@@ -7,6 +7,6 @@ class LedgerConfig(AppConfig):
     verbose_name = "Ledger"
 
     def ready(self) -> None:
-        from apps.ledger import receivers
+        from apps.ledger import checks, receivers  # noqa: F401  (checks registers itself)
 
         receivers.connect()

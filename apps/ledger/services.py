@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history
 from apps.accounts.models import User
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.money import Money
+from apps.core.services import use_case
 from apps.core.transitions import fsm_transition, fsm_transition_refuse_unless_allowed
 from apps.core.validators import texts_without_control_characters
 from apps.ledger.exceptions import (
@@ -35,7 +36,6 @@ from apps.ledger.exceptions import (
     InsufficientBalance,
     InvalidLeg,
     MakerCheckerViolation,
-    PermissionRefused,
     TransitionRefused,
     UnbalancedOperation,
 )
@@ -47,7 +47,8 @@ from apps.ledger.models import (
     OperationKind,
     OperationState,
 )
-from apps.ledger.signals import operation_executed, reversal_posting
+from apps.ledger.reversals import reversal_steps_run
+from apps.ledger.signals import operation_executed
 
 OPERATIONS_COUNTER = "operations"
 GENESIS_HASH = "0" * 64
@@ -235,13 +236,13 @@ def _transition(operation: Operation, transition_name: str, by: User, **fields: 
     )
 
 
-@transaction.atomic
+@use_case(permission="ledger.submit_operation", on="operation")
 def operation_submit(*, operation: Operation, by: User) -> Operation:
     """Hand a draft to a checker."""
     return _transition(operation, "submit", by)
 
 
-@transaction.atomic
+@use_case(permission="ledger.approve_operation", on="operation")
 def operation_approve(*, operation: Operation, by: User) -> Operation:
     """Approve a submitted operation; its maker never may (maker-checker)."""
     if operation.created_by_id == by.pk:
@@ -253,7 +254,7 @@ def operation_approve(*, operation: Operation, by: User) -> Operation:
     return _transition(operation, "approve", by, approved_by=by, approved_at=timezone.now())
 
 
-@transaction.atomic
+@use_case(permission="ledger.cancel_operation", on="operation")
 def operation_cancel(*, operation: Operation, by: User, reason: str) -> Operation:
     """Abandon a draft or submitted operation, saying why."""
     if not reason.strip():
@@ -336,7 +337,7 @@ def _refuse_negative_balances(accounts: dict[int, Account], legs: Sequence[Leg])
             )
 
 
-@transaction.atomic
+@use_case(permission="ledger.execute_operation", on="operation")
 def operation_execute(*, operation: Operation, by: User) -> Operation:
     """Post an approved operation: its entries, number, hash and new state, in one commit."""
     with acting(user=by, operation_id=operation.pk):
@@ -385,7 +386,7 @@ def operation_execute(*, operation: Operation, by: User) -> Operation:
         if original is not None:
             original.mark_reversed()
             original.save()
-            reversal_posting.send(sender=Operation, reversal=locked, original=original)
+            reversal_steps_run(original=original, reversal=locked)
 
     executed_id = locked.pk
     transaction.on_commit(
@@ -394,7 +395,7 @@ def operation_execute(*, operation: Operation, by: User) -> Operation:
     return locked
 
 
-@transaction.atomic
+@use_case(permission="ledger.reverse_operation", on="operation")
 def operation_reverse(
     *, operation: Operation, by: User, reason: str, idempotency_key: str | None = None
 ) -> Operation:
@@ -412,8 +413,6 @@ def operation_reverse(
             state=original.state,
             transition="reverse",
         )
-    if not by.has_perm("ledger.reverse_operation"):
-        raise PermissionRefused(f"{by} may not reverse operations", operation=original.pk)
     legs = [
         Leg(entry.account_id, -entry.money)
         for entry in original.entries.order_by("pk").only("account_id", "amount_minor", "currency")
@@ -427,5 +426,5 @@ def operation_reverse(
         reverses=original,
     )
     if reversal.state == OperationState.DRAFT:
-        reversal = operation_submit(operation=reversal, by=by)
+        reversal = operation_submit.step(operation=reversal, by=by)
     return reversal

@@ -51,7 +51,14 @@ def test_operations_add_an_organisation_and_history_names_them(staff_client):
 
     response = client.post(
         "/admin/accounts/organisation/add/",
-        {"name": "Nordic Bank AB", "kind": "bank", "country": "SE", "lei": "", "is_active": "on"},
+        {
+            "name": "Nordic Bank AB",
+            "kind": "bank",
+            "country": "SE",
+            "lei": "",
+            "is_active": "on",
+            "scope": "read",
+        },
     )
 
     assert response.status_code == 302

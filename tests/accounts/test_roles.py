@@ -122,6 +122,7 @@ def test_operations_can_change_an_organisation_and_history_names_them(staff_clie
             "country": "CH",
             "lei": "",
             "is_active": "on",
+            "scope": "read",
         },
     )
 

@@ -5,7 +5,12 @@ from django.db import IntegrityError, transaction
 
 from apps.accounts.models import Organisation, User
 from apps.accounts.roles import Role
-from apps.accounts.services import organisation_create, organisation_update, staff_user_create
+from apps.accounts.services import (
+    organisation_create,
+    organisation_update,
+    staff_user_create,
+    system_user,
+)
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +19,7 @@ VALID_LEI = "5493001KJTIIGC8Y1R12"
 
 
 def test_staff_user_create_stores_a_lower_case_email_with_its_role_and_author():
-    admin = UserFactory(is_staff=True)
+    admin = UserFactory(is_staff=True, roles=[Role.ADMINISTRATOR])
 
     user = staff_user_create(
         email="  Marie.Curie@Example.COM ",
@@ -34,7 +39,7 @@ def test_staff_user_create_stores_a_lower_case_email_with_its_role_and_author():
 def test_user_create_with_a_weak_password_is_refused_and_writes_nothing():
     with pytest.raises(ValidationError):
         staff_user_create(
-            email="weak@example.com", full_name="", roles=(), password="12345678", by=None
+            email="weak@example.com", full_name="", roles=(), password="12345678", by=system_user()
         )
 
     assert not User.objects.filter(email="weak@example.com").exists()
@@ -43,11 +48,14 @@ def test_user_create_with_a_weak_password_is_refused_and_writes_nothing():
 
 def test_user_create_with_an_email_in_use_in_another_casing_is_refused():
     UserFactory(email="taken@example.com")
+    system = system_user()
 
     with pytest.raises(ValidationError):
-        staff_user_create(email="TAKEN@example.com", full_name="", roles=(), password=None, by=None)
+        staff_user_create(
+            email="TAKEN@example.com", full_name="", roles=(), password=None, by=system
+        )
 
-    assert User.objects.count() == 1
+    assert User.objects.count() == 2  # the taken address and the system user
 
 
 def test_database_refuses_an_email_that_is_not_lower_case():
@@ -88,13 +96,17 @@ def test_visitors_cannot_sign_up(client):
     )
 
     assert b"closed" in response.content.lower()
-    assert not User.objects.exists()
+    assert not User.objects.filter(email="new@example.com").exists()
 
 
 def test_organisation_create_with_a_bad_lei_is_refused_and_writes_nothing():
     with pytest.raises(ValidationError) as error:
         organisation_create(
-            name="Bad LEI Bank", kind="bank", country="DE", lei="5493001KJTIIGC8Y1R13", by=None
+            name="Bad LEI Bank",
+            kind="bank",
+            country="DE",
+            lei="5493001KJTIIGC8Y1R13",
+            by=system_user(),
         )
 
     assert "lei" in error.value.message_dict
@@ -103,7 +115,7 @@ def test_organisation_create_with_a_bad_lei_is_refused_and_writes_nothing():
 
 
 def test_organisation_create_records_who_created_it():
-    admin = UserFactory(is_staff=True)
+    admin = UserFactory(is_staff=True, roles=[Role.OPERATIONS])
 
     organisation = organisation_create(
         name="Good Bank", kind="bank", country="DE", lei=VALID_LEI, by=admin
@@ -116,13 +128,13 @@ def test_organisation_update_refuses_fields_it_does_not_own():
     organisation = OrganisationFactory()
 
     with pytest.raises(ValueError, match="created_at"):
-        organisation_update(organisation=organisation, data={"created_at": None}, by=None)
+        organisation_update(organisation=organisation, data={"created_at": None}, by=system_user())
 
 
 def test_organisation_update_without_a_change_writes_no_history():
     organisation = OrganisationFactory(name="Same")
 
-    organisation_update(organisation=organisation, data={"name": "Same"}, by=None)
+    organisation_update(organisation=organisation, data={"name": "Same"}, by=system_user())
 
     assert organisation.history.count() == 1
 

@@ -281,8 +281,8 @@ def test_terms_round_trip_through_json_exactly():
 
     assert data == {
         "kind": "note",
-        "principal": {"amount_minor": 50_000_000, "currency": "EUR"},
-        "valuation_cap": {"amount_minor": 800_000_000, "currency": "EUR"},
+        "principal": {"amount": "500000.00", "currency": "EUR"},
+        "valuation_cap": {"amount": "8000000.00", "currency": "EUR"},
         "discount": "1/3",
         "post_money": False,
         "interest_rate": "2/25",
@@ -295,21 +295,49 @@ def test_terms_round_trip_through_json_exactly():
 def test_terms_without_options_round_trip_through_json():
     safe = ConvertibleTerms(kind="safe", principal=Money(12_345, "JPY"), discount=Fraction(0))
 
-    assert ConvertibleTerms.from_json(safe.to_json()) == safe
+    data = safe.to_json()
+
+    assert data["principal"] == {"amount": "12345", "currency": "JPY"}
+    assert data["valuation_cap"] is None
+    assert ConvertibleTerms.from_json(data) == safe
 
 
 @pytest.mark.parametrize(
     "data",
     [
         {"kind": "safe"},
-        {"kind": "safe", "principal": {"amount_minor": "100", "currency": "EUR"}},
-        {"kind": "safe", "principal": {"amount_minor": 100}},
-        {"kind": "safe", "principal": {"amount_minor": 100, "currency": "EUR"}, "discount": 20},
-        {"kind": "safe", "principal": {"amount_minor": 100, "currency": "EUR"}, "discount": "1/0"},
+        {"kind": "safe", "principal": {"amount": 100, "currency": "EUR"}},
+        {"kind": "safe", "principal": {"amount": "1.00"}},
+        {"kind": "safe", "principal": {"amount": "1.00", "currency": "EUR"}, "discount": 20},
+        {"kind": "safe", "principal": {"amount": "1.00", "currency": "EUR"}, "discount": "1/0"},
     ],
 )
 def test_malformed_json_terms_are_refused(data):
     with pytest.raises(ValueError):
+        ConvertibleTerms.from_json(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        # The shape amounts were stored in before: read only through the migration that
+        # rewrote them.
+        ({"kind": "safe", "principal": {"amount_minor": 100, "currency": "EUR"}}, "principal"),
+        ({"kind": "safe", "principal": {"amount": "1.5", "currency": "EUR"}}, "principal"),
+        ({"kind": "safe", "principal": {"amount": "1.00", "currency": "ZZZ"}}, "principal"),
+        ({"kind": "safe", "principal": "1.00 EUR"}, "principal"),
+        (
+            {
+                "kind": "safe",
+                "principal": {"amount": "1.00", "currency": "EUR"},
+                "valuation_cap": {"amount": "1e6", "currency": "EUR"},
+            },
+            "valuation_cap",
+        ),
+    ],
+)
+def test_an_amount_that_cannot_be_read_is_refused_naming_its_term(data, field):
+    with pytest.raises(ValueError, match=f"^{field} is not an amount: "):
         ConvertibleTerms.from_json(data)
 
 

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from apps.captable.services import (
     shares_issue,
 )
 from tests.captable.conftest import D1, holder
+from tests.rollback import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ actions = st.lists(
 def test_any_sequence_of_movements_keeps_the_books_consistent(
     steps, issuer, common, preferred, maker, people
 ):
-    with transaction.atomic():
+    with rolled_back():
         stakeholders = [holder(issuer, name, maker) for name in HOLDERS]
         classes = [common, preferred]
         model: dict[tuple[str, str], Decimal] = {}
@@ -136,4 +136,3 @@ def test_any_sequence_of_movements_keeps_the_books_consistent(
         for operation, expected in states:
             after = cap_table(issuer, after_operation=operation)
             assert {(r.holder, r.share_class): r.units for r in after.rows} == expected
-        transaction.set_rollback(True)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.accounts.services import system_user
 from apps.compliance.models import Assessment, HitState, RuleSet, SanctionsEntry, ScreeningHit
 from apps.compliance.rules import REGIMES
 from apps.compliance.sanctions import SanctionsListError
@@ -82,7 +83,7 @@ def test_an_assessment_made_under_version_one_still_reads_as_version_one(clerk, 
         investor=investor,
         regime="de_semi_professional",
         answers=answers,
-        by=None,
+        by=system_user(),
         on=date(2026, 1, 5),
         ticket=eur(150_000),
     )
@@ -100,7 +101,7 @@ def test_an_assessment_made_under_version_one_still_reads_as_version_one(clerk, 
         investor=investor,
         regime="de_semi_professional",
         answers=answers,
-        by=None,
+        by=system_user(),
         on=date(2026, 6, 1),
         ticket=eur(150_000),
     )
@@ -137,7 +138,7 @@ def test_missing_answers_need_evidence_and_say_which(clerk, officer):
     investor = make_investor(clerk, officer, country="CH")
 
     assessment = assessment_record(
-        investor=investor, regime="ch_finsa_opting_out", answers={}, by=None
+        investor=investor, regime="ch_finsa_opting_out", answers={}, by=system_user()
     )
 
     assert assessment.outcome == "needs_evidence"
@@ -150,7 +151,7 @@ def test_a_french_investor_is_eligible_from_a_ticket_of_100000_euros(clerk, offi
         investor=investor,
         regime="fr_min_ticket_100k",
         answers={"professional_client": False},
-        by=None,
+        by=system_user(),
     )
     deal = Deal(["fr_min_ticket_100k", "eu_mifid_professional"])
 
@@ -203,7 +204,7 @@ def test_an_investor_on_hold_for_sanctions_is_not_eligible(clerk, officer):
         investor=investor,
         regime="fr_min_ticket_100k",
         answers={"professional_client": True},
-        by=None,
+        by=system_user(),
     )
     Investor.objects.filter(pk=investor.pk).update(sanctions_status=SanctionsStatus.ON_HOLD)
     investor.refresh_from_db()
@@ -319,7 +320,7 @@ def test_rescreening_updates_statuses_in_bulk_with_a_history_row_each(
     Investor.objects.update(sanctions_status=SanctionsStatus.NOT_SCREENED)
 
     with django_assert_max_num_queries(25):
-        sanctions_screen_all()
+        sanctions_screen_all(by=system_user())
 
     assert set(Investor.objects.values_list("sanctions_status", flat=True)) == {"clear"}
     latest = Investor.history.filter(history_change_reason="sanctions screening: clear")

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.db import connections
 
+from apps.accounts.services import system_user
 from apps.compliance.models import RuleSet
 from apps.compliance.rules import REGIMES
 from apps.compliance.services import rule_set_publish
@@ -34,7 +35,7 @@ def test_concurrent_publications_each_take_the_next_version():
                 regime=REGIME,
                 effective_from=date(2027, 1, 1 + index),
                 thresholds=dict(REGIMES[REGIME].default_thresholds),
-                by=None,
+                by=system_user(),
                 notes=f"publication {index}",
             )
         except Exception as error:  # a loser of the race is what this test looks for

@@ -1262,7 +1262,7 @@ def test_thresholds_survive_a_json_round_trip_exactly(code):
     assert thresholds_from_json(stored) == dict(thresholds)
 
 
-def test_thresholds_are_stored_as_minor_units_plain_ints_lists_and_iso_dates():
+def test_thresholds_are_stored_as_money_json_plain_ints_lists_and_iso_dates():
     thresholds = {
         "net_worth_over": usd("1000000"),
         "verification_valid_days": 90,
@@ -1273,7 +1273,7 @@ def test_thresholds_are_stored_as_minor_units_plain_ints_lists_and_iso_dates():
     stored = thresholds_to_json(thresholds)
 
     assert stored == {
-        "net_worth_over": {"amount_minor": 100_000_000, "currency": "USD"},
+        "net_worth_over": {"amount": "1000000.00", "currency": "USD"},
         "verification_valid_days": 90,
         "qualifying_licences": ["series_7", "series_65"],
         "effective_from": "2026-01-01",
@@ -1293,7 +1293,10 @@ def test_stored_thresholds_evaluate_like_the_defaults():
 @pytest.mark.parametrize(
     "stored",
     [
-        {"net_worth_over": {"amount_minor": 1, "currency": "USD", "rate": 2}},
+        {"net_worth_over": {"amount": "0.01", "currency": "USD", "rate": 2}},
+        {"net_worth_over": {"amount_minor": 1, "currency": "USD"}},
+        {"net_worth_over": {"amount": 1, "currency": "USD"}},
+        {"net_worth_over": {"amount": "0.010", "currency": "USD"}},
         {"verification_valid_days": None},
         {"verification_valid_days": True},
         {"qualifying_licences": [7, 65]},

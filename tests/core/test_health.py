@@ -16,6 +16,7 @@ def test_healthz_answers_200_when_the_database_answers(client, settings):
     }
 
 
+@pytest.mark.books_not_verified
 def test_healthz_answers_503_naming_the_database_when_it_fails(client, settings, monkeypatch):
     settings.REDIS_URL = ""
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.accounts.roles import Role
 from apps.accounts.services import organisation_update
 from apps.core.history import acting, current_operation_id
 from tests.factories import OrganisationFactory, UserFactory
@@ -11,10 +12,10 @@ pytestmark = pytest.mark.django_db
 
 def test_a_change_made_while_acting_for_an_operation_is_stamped_with_it():
     organisation = OrganisationFactory(name="Before")
-    clerk = UserFactory()
+    clerk = UserFactory(is_staff=True, roles=[Role.OPERATIONS])
 
     with acting(user=clerk, operation_id=4242):
-        organisation_update(organisation=organisation, data={"name": "After"}, by=None)
+        organisation_update(organisation=organisation, data={"name": "After"}, by=clerk)
 
     latest = organisation.history.latest()
     assert latest.history_operation_id == 4242

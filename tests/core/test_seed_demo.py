@@ -71,7 +71,7 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="DJANGO_DEBUG=false"):
         _seed()
 
-    assert not User.objects.exists()
+    assert not User.objects.filter(kind=User.Kind.PERSON).exists()
 
 
 def test_seed_demo_runs_in_production_when_forced(settings):

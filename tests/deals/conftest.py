@@ -14,6 +14,7 @@ from django.test import Client
 from apps.accounts.demo import current_totp_code
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.services import system_user
 from apps.captable.models import Movement
 from apps.captable.quantities import grouped_sums
 from apps.captable.services import share_class_create
@@ -65,7 +66,7 @@ def investor(ops, officer, name: str, *, qualified: bool = True) -> Investor:
             investor=person,
             regime="fr_min_ticket_100k",
             answers={"professional_client": False},
-            by=None,
+            by=system_user(),
         )
     return Investor.objects.get(pk=person.pk)
 

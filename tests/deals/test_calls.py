@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from apps.accounts.services import system_user
 from apps.deals.models import CapitalCall, CapitalCallNotice
 from apps.deals.selectors import notice_outstanding, uncalled_commitments
 from apps.deals.services import (
@@ -176,9 +177,11 @@ def test_notices_unpaid_after_the_due_date_are_flagged_as_defaults(books, fund):
         notice=paid, amount=eur(10_000), paid_on=DUE, by=books.ops, approved_by=books.finance
     )
 
-    assert capital_calls_flag_defaults(today=DUE) == 0  # due today: not late yet
-    assert capital_calls_flag_defaults(today=date(2026, 4, 1)) == 2
-    assert capital_calls_flag_defaults(today=date(2026, 4, 2)) == 0  # flagged once
+    assert capital_calls_flag_defaults(today=DUE, by=system_user()) == 0  # due today: not late yet
+    assert capital_calls_flag_defaults(today=date(2026, 4, 1), by=system_user()) == 2
+    assert (
+        capital_calls_flag_defaults(today=date(2026, 4, 2), by=system_user()) == 0
+    )  # flagged once
 
     flagged = CapitalCallNotice.objects.filter(defaulted_at__isnull=False)
     assert paid not in flagged and flagged.count() == 2
@@ -188,7 +191,8 @@ def test_notices_unpaid_after_the_due_date_are_flagged_as_defaults(books, fund):
 def test_the_daily_task_flags_defaults_as_the_system(books, fund):
     _call(books, fund, eur(7_000))  # due 31 March 2026, unpaid since
     assert flag_call_defaults.delay().get() == 3
-    assert all(n.history.first().history_user is None for n in CapitalCallNotice.objects.all())
+    system = system_user()
+    assert all(n.history.first().history_user == system for n in CapitalCallNotice.objects.all())
 
 
 def test_a_payment_dated_before_its_call_is_refused(books, fund):

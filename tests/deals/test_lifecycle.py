@@ -84,7 +84,7 @@ def test_a_role_that_may_not_change_deals_cannot_move_one_through_the_service(bo
     outsider = UserFactory(is_staff=True, roles=[Role(role)])
     before = (deal.history.count(), subscription.history.count())
 
-    with pytest.raises(PermissionRefused, match="may not cancel deals"):
+    with pytest.raises(PermissionRefused, match="may not change deal"):
         deal_cancel(deal=deal, by=outsider, reason="not mine to cancel")
     with pytest.raises(PermissionRefused, match="may not submit subscriptions"):
         subscription_submit(subscription=subscription, by=outsider)

@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +19,7 @@ from apps.ledger.services import operation_approve, operation_execute
 from apps.ledger.verification import ledger_verify_report
 from tests.deals.conftest import Books, figures
 from tests.factories import UserFactory
+from tests.rollback import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ lives = st.fixed_dictionaries(
 def test_every_distribution_adds_up_and_every_reversal_restores_the_books(books, life):
     if life["carry"] and life["catch_up"] and life["catch_up"] <= life["carry"]:
         life["catch_up"] = Decimal(1)
-    with transaction.atomic():
+    with rolled_back():
         books = Books(ops=books.ops, finance=books.finance, officer=books.officer)
         checker = UserFactory(is_staff=True, roles=[Role.FINANCE])
         fund = books.deal(
@@ -119,4 +119,3 @@ def test_every_distribution_adds_up_and_every_reversal_restores_the_books(books,
             # What remains is the cash deposited for the test, back in the investors' hands.
             assert sum(balances.values()) == 0
         assert ledger_verify_report().passed
-        transaction.set_rollback(True)

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from apps.accounts.roles import Role
 from apps.captable.models import Movement
+from apps.core.exceptions import PermissionRefused
 from apps.deals.models import Closing, DealState, Proposal, SubscriptionState
 from apps.deals.services import (
     OperationRefused,
@@ -18,15 +20,16 @@ from apps.ledger.exceptions import MakerCheckerViolation, ProposalOutdated
 from apps.ledger.models import Entry, Operation
 from apps.ledger.verification import ledger_verify_report
 from tests.deals.conftest import eur, figures
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CLOSING_DAY = date(2026, 3, 31)
 
 
-def _propose_closing(books, deal):
+def _propose_closing(books, deal, by=None):
     return deal_operation_propose(
-        deal=deal, action="closing", by=books.ops, effective_date=CLOSING_DAY, final=True
+        deal=deal, action="closing", by=by or books.ops, effective_date=CLOSING_DAY, final=True
     )
 
 
@@ -54,9 +57,18 @@ def test_a_proposed_closing_moves_nothing_until_finance_executes_it(books, ready
 
 
 def test_the_proposer_cannot_execute_their_own_proposal(books, ready):
-    proposal = _propose_closing(books, ready)
+    proposal = _propose_closing(books, ready, by=books.finance)
     with pytest.raises(MakerCheckerViolation):
-        deal_proposal_execute(proposal=proposal, by=books.ops)
+        deal_proposal_execute(proposal=proposal, by=books.finance)
+    assert Operation.objects.get(pk=proposal.operation.pk).state == "submitted"
+
+
+def test_operations_staff_cannot_execute_a_proposal(books, ready):
+    proposal = _propose_closing(books, ready)
+    with pytest.raises(PermissionRefused, match="may not approve an operation"):
+        deal_proposal_execute(
+            proposal=proposal, by=UserFactory(is_staff=True, roles=[Role.OPERATIONS])
+        )
     assert Operation.objects.get(pk=proposal.operation.pk).state == "submitted"
 
 

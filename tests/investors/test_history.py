@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from apps.accounts.roles import Role
+from apps.core.exceptions import PermissionRefused
 from apps.investors.models import SensitiveDataReveal
 from apps.investors.services import (
     RevealRefused,
@@ -78,7 +79,7 @@ def test_a_past_value_is_refused_without_the_reveal_permission_and_nothing_is_lo
     clerk = UserFactory(is_staff=True, roles=[Role.OPERATIONS])
     first = investor.history.earliest("history_date")
 
-    with pytest.raises(RevealRefused):
+    with pytest.raises(PermissionRefused, match="may not reveal encrypted personal data"):
         sensitive_value_reveal(
             investor=investor, field="tax_id", by=clerk, version=first.history_id
         )

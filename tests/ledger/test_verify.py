@@ -20,7 +20,7 @@ from apps.ledger.services import (
 from apps.ledger.verification import ledger_verify_report
 from tests.ledger.conftest import approved, eur, post, requires_postgresql
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.books_not_verified]
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DataError, transaction
+from django.db import DataError
 
 from apps.accounts.models import User
 from apps.captable.conversion import ConvertibleTerms
@@ -71,7 +71,7 @@ from apps.captable.services import (
     vesting_terms_create,
 )
 from apps.core.exceptions import DomainError
-from apps.core.services import model_update
+from apps.core.services import model_update, use_case
 from apps.ledger.models import OperationKind
 
 
@@ -182,18 +182,11 @@ class _Writer:
         return self._track(security)
 
     def _copy(self, source: Security, on: date, security_id: str, terms: dict) -> Security:
-        security = self.change.open_security(
-            kind=source.kind,
+        security = self.change.open_security_like(
+            source,
             stakeholder=source.stakeholder,
             issue_date=on,
-            share_class=source.share_class,
             security_id=security_id,
-            plan=source.plan,
-            exercise_price_minor=source.exercise_price_minor,
-            expiration_date=source.expiration_date,
-            vesting_terms=source.vesting_terms,
-            vesting_start_date=source.vesting_start_date,
-            convertible_type=source.convertible_type,
             terms=terms,
         )
         return self._track(security)
@@ -347,17 +340,16 @@ def _created(item: OcfItem, create: Callable[[], Any]) -> Any:
         ) from error
 
 
-@transaction.atomic(durable=True)
 def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None) -> Issuer:
-    issuer = issuer_create(**plan.issuer, by=by)
+    issuer = issuer_create.step(**plan.issuer, by=by)
     classes = {
         data["ocf_id"]: _created(
-            item, lambda data=data: share_class_create(issuer=issuer, by=by, **data)
+            item, lambda data=data: share_class_create.step(issuer=issuer, by=by, **data)
         )
         for item, data in plan.classes
     }
     try:
-        created = stakeholders_bulk_create(
+        created = stakeholders_bulk_create.step(
             issuer=issuer, rows=[data for _, data in plan.stakeholders], by=by
         )
     except ValidationError as error:
@@ -369,7 +361,7 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
     plans = {
         data["ocf_id"]: _created(
             item,
-            lambda data=data: plan_create(
+            lambda data=data: plan_create.step(
                 issuer=issuer,
                 name=data["name"],
                 share_class=classes[data["share_class"]],
@@ -381,7 +373,7 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
     }
     vesting = {
         data["ocf_id"]: _created(
-            item, lambda data=data: vesting_terms_create(issuer=issuer, by=by, **data)
+            item, lambda data=data: vesting_terms_create.step(issuer=issuer, by=by, **data)
         )
         for item, data in plan.vesting
     }
@@ -413,6 +405,7 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
     return issuer
 
 
+@use_case(permission="captable.add_issuer")
 def ocf_import(
     *, path: Path, by: User, approved_by: User, progress: Progress | None = None
 ) -> Issuer:

@@ -1,4 +1,4 @@
-"""Writes on cap tables.
+"""The position engine of cap tables: one change of holdings, checked as it is built, then written.
 
 Every change of holdings is one ledger operation (made by one person, approved and executed by
 another) and the movements it records, in one transaction with the issuer locked. A security is
@@ -7,8 +7,10 @@ part of it consumes all of it and opens a *balance* security for what remains, a
 Format does, so that a consumed security can never be consumed again.
 
 Every movement is checked as it is added against the positions so far (held units, a class's
-authorised units, a plan's pool); a refused change raises a
-:class:`~apps.core.exceptions.DomainError` naming the object and writes nothing.
+authorised units, a plan's pool), kept by security id; a refused change raises a
+:class:`~apps.core.exceptions.DomainError` naming the object and writes nothing. The movements
+of each change are sealed one change at a time, in the order of the operations; a reversal
+records the opposite of an operation's movements under the same checks.
 """
 
 import uuid
@@ -16,16 +18,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import User
-from apps.captable.conversion import ConvertibleTerms, RoundTerms, convert_all
+from apps.captable.conversion import ConvertibleTerms
 from apps.captable.exceptions import (
     AuthorisedExceeded,
     InsufficientUnits,
@@ -44,18 +43,10 @@ from apps.captable.models import (
     SecurityKind,
     ShareClass,
     Stakeholder,
-    VestingTerms,
 )
-from apps.captable.quantities import (
-    QUANTITY_INTEGER_DIGITS,
-    UNIT_SCALE,
-    exact_sum,
-    quantity_text,
-    units_rounded,
-)
+from apps.captable.quantities import QUANTITY_INTEGER_DIGITS, UNIT_SCALE, exact_sum, quantity_text
 from apps.captable.seals import GENESIS, SEALED_FIELDS, seal_digest
-from apps.core.history import acting, history_stamp_custom_attrs
-from apps.core.services import model_update
+from apps.core.history import acting
 from apps.ledger.exceptions import IdempotencyConflict, ProposalOutdated
 from apps.ledger.locks import operation_lock
 from apps.ledger.models import Operation, OperationKind, OperationState
@@ -67,7 +58,6 @@ from apps.ledger.services import (
     operation_submit,
 )
 
-ModelT = TypeVar("ModelT", bound=models.Model)
 ResultT = TypeVar("ResultT")
 
 
@@ -85,6 +75,20 @@ def _exact(quantity: Decimal | int, *, what: str) -> Decimal:
     if value.quantize(UNIT_SCALE) != value:
         raise InvalidMovement(f"{what}: {value} has more than 10 decimals", quantity=str(value))
     return value
+
+
+# What a security carries whoever holds it: its transferee's security and the balance left after
+# part of it is taken keep every one.
+CARRIED_TERMS = (
+    "share_class",
+    "plan",
+    "exercise_price_minor",
+    "expiration_date",
+    "vesting_terms",
+    "vesting_start_date",
+    "convertible_type",
+    "terms",
+)
 
 
 class Change:
@@ -164,6 +168,26 @@ class Change:
         )
         self.securities.append(security)
         return security
+
+    def open_security_like(
+        self,
+        source: Security,
+        *,
+        stakeholder: Stakeholder,
+        issue_date: date,
+        security_id: str | None = None,
+        **changed: Any,
+    ) -> Security:
+        """Open a security carrying every term of ``source`` (but those ``changed``), for a
+        transferee or for the balance left after part of ``source`` is taken."""
+        terms = {name: getattr(source, name) for name in CARRIED_TERMS}
+        return self.open_security(
+            kind=source.kind,
+            stakeholder=stakeholder,
+            issue_date=issue_date,
+            security_id=security_id,
+            **{**terms, **changed},
+        )
 
     def move(
         self,
@@ -307,20 +331,12 @@ class Change:
         if taken == held:
             return None
         self._balances[security.security_id] += 1
-        balance = self.open_security(
-            kind=security.kind,
+        balance = self.open_security_like(
+            security,
             stakeholder=security.stakeholder,
             issue_date=effective_date,
-            share_class=security.share_class,
             security_id=balance_security_id
             or f"{security.security_id}-B{self._balances[security.security_id]}",
-            plan=security.plan,
-            exercise_price_minor=security.exercise_price_minor,
-            expiration_date=security.expiration_date,
-            vesting_terms=security.vesting_terms,
-            vesting_start_date=security.vesting_start_date,
-            convertible_type=security.convertible_type,
-            terms=security.terms,
         )
         self.move(
             security=balance,
@@ -438,9 +454,9 @@ def captable_change_record(
                 f"this change was already recorded as operation {operation.pk}",
                 operation=operation.pk,
             )
-        operation_submit(operation=operation, by=by)
-    operation_approve(operation=operation, by=approved_by)
-    operation = operation_execute(operation=operation, by=approved_by)
+        operation_submit.step(operation=operation, by=by)
+    operation_approve.step(operation=operation, by=approved_by)
+    operation = operation_execute.step(operation=operation, by=approved_by)
     change = Change(locked, operation)
     result = build(change)
     with acting(user=approved_by, operation_id=operation.pk):
@@ -501,576 +517,3 @@ def movements_reverse(*, original: Operation, reversal: Operation) -> list[Movem
         change.write()
         written.extend(change.movements)
     return written
-
-
-# --- reference data ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def issuer_create(
-    *,
-    name: str,
-    kind: str,
-    legal_form: str,
-    country: str,
-    currency: str,
-    by: User,
-    legal_name: str = "",
-    formation_date: date | None = None,
-    ocf_id: str = "",
-) -> Issuer:
-    from apps.core.money import minor_unit_digits
-
-    minor_unit_digits(currency)  # refuses a code that is not money
-    issuer = Issuer(
-        name=name,
-        kind=kind,
-        legal_form=legal_form,
-        country=country,
-        currency=currency,
-        legal_name=legal_name,
-        formation_date=formation_date,
-        ocf_id=ocf_id,
-    )
-    return _save(issuer, by)
-
-
-def _save(instance: models.Model, by: User) -> Any:
-    instance.full_clean()
-    with acting(user=by):
-        instance.save()
-    return instance
-
-
-# What an update of each reference record may change. The issuer a record belongs to, and
-# what the books or the cap table are kept in (an issuer's kind and currency, a stakeholder's
-# party, a plan's class, ids from another tool), are fixed when it is created. A class's
-# economic terms change only while it has nothing outstanding; after that, by a corporate action.
-REFERENCE_UPDATABLE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    Issuer: ("name", "legal_name", "legal_form", "country", "formation_date"),
-    ShareClass: (
-        "name",
-        "authorised_units",
-        "seniority",
-        "votes_per_unit",
-        "class_type",
-        "price_per_unit_minor",
-        "liquidation_preference_multiple",
-        "participating",
-        "participation_cap_multiple",
-        "conversion_ratio",
-    ),
-    Stakeholder: ("name", "kind", "role"),
-    EquityPlan: ("name",),
-    VestingTerms: ("name", "cliff_months", "duration_months", "frequency_months"),
-}
-CLASS_ECONOMIC_TERMS = (
-    "class_type",
-    "price_per_unit_minor",
-    "liquidation_preference_multiple",
-    "participating",
-    "participation_cap_multiple",
-    "conversion_ratio",
-)
-
-
-def reference_update_refusals(*, instance: models.Model, data: dict[str, Any]) -> dict[str, str]:
-    """Say, field by field, why ``data`` cannot change ``instance`` (nothing when it can)."""
-    allowed = REFERENCE_UPDATABLE_FIELDS[type(instance)]
-    changed = {name: value for name, value in data.items() if getattr(instance, name) != value}
-    label = instance._meta.verbose_name
-    refusals = {
-        name: f"the {name.replace('_', ' ')} of a {label} is fixed when it is created"
-        for name in changed
-        if name not in allowed
-    }
-    if isinstance(instance, ShareClass) and instance.pk is not None:
-        outstanding = exact_sum(
-            Movement.objects.filter(share_class=instance, security_kind=SecurityKind.STOCK)
-        )
-        authorised = changed.get("authorised_units")
-        if authorised is not None and authorised < outstanding:
-            refusals["authorised_units"] = (
-                f"{quantity_text(outstanding)} units of {instance.name} are outstanding: at least "
-                "that many stay authorised"
-            )
-        if outstanding:
-            for name in CLASS_ECONOMIC_TERMS:
-                if name in changed:
-                    refusals[name] = (
-                        f"{instance.name} has {quantity_text(outstanding)} units outstanding: its "
-                        "economic terms change only by a corporate action"
-                    )
-    return refusals
-
-
-@transaction.atomic
-def reference_update(*, instance: ModelT, data: dict[str, Any], by: User) -> ModelT:
-    """Change the whitelisted fields of an issuer, class, stakeholder, plan or vesting terms,
-    under the issuer's lock; refuse anything else, naming each field, and write nothing."""
-    issuer_id = instance.pk if isinstance(instance, Issuer) else instance.issuer_id
-    issuer_lock(issuer_id)
-    locked = type(instance).objects.get(pk=instance.pk)
-    refusals = reference_update_refusals(instance=locked, data=data)
-    if refusals:
-        raise ValidationError(refusals)
-    with acting(user=by):
-        locked, _ = model_update(
-            instance=locked,
-            fields=list(REFERENCE_UPDATABLE_FIELDS[type(instance)]),
-            data={name: value for name, value in data.items() if getattr(locked, name) != value},
-            by=by,
-        )
-    return locked
-
-
-@transaction.atomic
-def share_class_create(
-    *, issuer: Issuer, name: str, class_type: str, by: User, **fields: Any
-) -> ShareClass:
-    return _save(ShareClass(issuer=issuer, name=name, class_type=class_type, **fields), by)
-
-
-@transaction.atomic
-def stakeholder_create(
-    *, issuer: Issuer, name: str, kind: str, by: User, **fields: Any
-) -> Stakeholder:
-    return _save(Stakeholder(issuer=issuer, name=name, kind=kind, **fields), by)
-
-
-@transaction.atomic
-def stakeholders_bulk_create(
-    *, issuer: Issuer, rows: Sequence[dict[str, Any]], by: User
-) -> list[Stakeholder]:
-    """Create many stakeholders of ``issuer`` in one write, with their history rows.
-
-    Each row holds a stakeholder's fields; a row that does not validate is refused with its
-    name and id, and nothing is written.
-    """
-    stakeholders = [Stakeholder(issuer=issuer, **row) for row in rows]
-    ids = [s.ocf_id for s in stakeholders if s.ocf_id]
-    taken = set(
-        Stakeholder.objects.filter(issuer=issuer, ocf_id__in=ids).values_list("ocf_id", flat=True)
-    )
-    seen: set[str] = set()
-    for stakeholder in stakeholders:
-        where = f"stakeholder {stakeholder.name!r}" + (
-            f" (id {stakeholder.ocf_id})" if stakeholder.ocf_id else ""
-        )
-        if stakeholder.ocf_id and (stakeholder.ocf_id in seen or stakeholder.ocf_id in taken):
-            raise ValidationError(f"{where}: another stakeholder of {issuer} has this id")
-        seen.add(stakeholder.ocf_id)
-        try:
-            # The issuer is the one given (and locked by the caller): not looked up per row.
-            stakeholder.full_clean(
-                exclude=["issuer"], validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as error:
-            raise ValidationError(f"{where}: {'; '.join(error.messages)}") from error
-    return bulk_create_with_history(
-        stakeholders,
-        Stakeholder,
-        batch_size=2000,
-        default_user=by,
-        custom_historical_attrs=history_stamp_custom_attrs(),
-    )
-
-
-@transaction.atomic
-def plan_create(
-    *, issuer: Issuer, name: str, share_class: ShareClass, by: User, ocf_id: str = ""
-) -> EquityPlan:
-    return _save(EquityPlan(issuer=issuer, name=name, share_class=share_class, ocf_id=ocf_id), by)
-
-
-@transaction.atomic
-def vesting_terms_create(*, issuer: Issuer, name: str, by: User, **fields: Any) -> VestingTerms:
-    return _save(VestingTerms(issuer=issuer, name=name, **fields), by)
-
-
-# --- the changes of a cap table's life --------------------------------------------------------
-
-
-def shares_issue(
-    *,
-    share_class: ShareClass,
-    stakeholder: Stakeholder,
-    quantity: Decimal | int,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-    security_id: str | None = None,
-) -> Security:
-    """Issue new shares or units of ``share_class`` to ``stakeholder``."""
-    return captable_change_record(
-        issuer=share_class.issuer,
-        description=f"Issue {quantity_text(quantity)} {share_class.name} to {stakeholder}",
-        by=by,
-        approved_by=approved_by,
-        build=lambda change: change.issue(
-            kind=SecurityKind.STOCK,
-            stakeholder=stakeholder,
-            share_class=share_class,
-            quantity=quantity,
-            effective_date=effective_date,
-            security_id=security_id,
-        ),
-    )
-
-
-def security_transfer(
-    *,
-    security: Security,
-    to: Stakeholder,
-    quantity: Decimal | int,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-) -> Security:
-    """Transfer ``quantity`` of ``security`` to ``to``; return the transferee's new security."""
-
-    def build(change: Change) -> Security:
-        change.consume(
-            security=security,
-            kind=MovementKind.TRANSFER,
-            quantity=quantity,
-            effective_date=effective_date,
-        )
-        received = change.open_security(
-            kind=security.kind,
-            stakeholder=to,
-            issue_date=effective_date,
-            share_class=security.share_class,
-            plan=security.plan,
-            exercise_price_minor=security.exercise_price_minor,
-            expiration_date=security.expiration_date,
-            vesting_terms=security.vesting_terms,
-            vesting_start_date=security.vesting_start_date,
-            convertible_type=security.convertible_type,
-            terms=security.terms,
-        )
-        change.move(
-            security=received,
-            kind=MovementKind.TRANSFER,
-            quantity=quantity,
-            effective_date=effective_date,
-        )
-        return received
-
-    return captable_change_record(
-        issuer=security.issuer,
-        description=f"Transfer {quantity_text(quantity)} of {security} to {to}",
-        by=by,
-        approved_by=approved_by,
-        build=build,
-    )
-
-
-def security_cancel(
-    *,
-    security: Security,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-    quantity: Decimal | int | None = None,
-    kind: str = MovementKind.CANCELLATION,
-) -> Security | None:
-    """Cancel (or repurchase) ``quantity`` of ``security``, all of it by default."""
-    if kind not in {MovementKind.CANCELLATION, MovementKind.REPURCHASE}:
-        raise InvalidMovement(f"{kind} is not a cancellation")
-    return captable_change_record(
-        issuer=security.issuer,
-        description=f"{kind.title()} of {quantity or 'all'} of {security}",
-        by=by,
-        approved_by=approved_by,
-        build=lambda change: change.consume(
-            security=security, kind=kind, quantity=quantity, effective_date=effective_date
-        ),
-    )
-
-
-def stock_convert(
-    *,
-    security: Security,
-    to_class: ShareClass,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-) -> Security:
-    """Convert all of a share security into ``to_class`` at the classes' conversion ratios."""
-
-    def build(change: Change) -> Security:
-        held = change.units(security)
-        ratio = Fraction(security.share_class.conversion_ratio) / Fraction(
-            to_class.conversion_ratio
-        )
-        converted = Fraction(held) * ratio
-        units = Decimal(converted.numerator) / Decimal(converted.denominator)
-        change.consume(
-            security=security,
-            kind=MovementKind.CONVERSION,
-            quantity=None,
-            effective_date=effective_date,
-        )
-        return change.issue(
-            kind=SecurityKind.STOCK,
-            stakeholder=security.stakeholder,
-            share_class=to_class,
-            quantity=units_rounded(units),
-            effective_date=effective_date,
-        )
-
-    return captable_change_record(
-        issuer=security.issuer,
-        description=f"Conversion of {security} into {to_class.name}",
-        by=by,
-        approved_by=approved_by,
-        build=build,
-    )
-
-
-def share_class_split(
-    *,
-    share_class: ShareClass,
-    ratio: Fraction,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-) -> None:
-    """Multiply every holding of ``share_class`` (and its authorised units) by ``ratio``.
-
-    A consolidation is a ratio below one. Each holding must stay exact to 10 decimals.
-    """
-    if ratio <= 0:
-        raise InvalidMovement("a split ratio must be positive")
-
-    def build(change: Change) -> None:
-        outstanding = (
-            Movement.objects.filter(share_class=share_class, security_kind=SecurityKind.STOCK)
-            .values_list("security_id", flat=True)
-            .distinct()
-        )
-        securities = Security.objects.filter(pk__in=outstanding).select_related(
-            "share_class", "stakeholder"
-        )
-        if share_class.authorised_units is not None:
-            scaled = Fraction(share_class.authorised_units) * ratio
-            model_update(
-                instance=share_class,
-                fields=["authorised_units"],
-                data={"authorised_units": Decimal(scaled.numerator) / Decimal(scaled.denominator)},
-                by=approved_by,
-            )
-            change._class_outstanding.pop(share_class.pk, None)
-        for security in securities:
-            held = change.units(security)
-            if not held:
-                continue
-            delta = Fraction(held) * (ratio - 1)
-            change.move(
-                security=security,
-                kind=MovementKind.SPLIT,
-                quantity=_exact(
-                    Decimal(delta.numerator) / Decimal(delta.denominator), what=security.security_id
-                ),
-                effective_date=effective_date,
-            )
-
-    captable_change_record(
-        issuer=share_class.issuer,
-        description=f"Split of {share_class.name} by {ratio}",
-        by=by,
-        approved_by=approved_by,
-        build=build,
-    )
-
-
-def pool_reserve(
-    *, plan: EquityPlan, quantity: Decimal | int, effective_date: date, by: User, approved_by: User
-) -> None:
-    """Reserve ``quantity`` more units (or fewer, if negative) in ``plan``'s pool."""
-    captable_change_record(
-        issuer=plan.issuer,
-        description=f"Pool of {plan.name}: {quantity:+}",
-        by=by,
-        approved_by=approved_by,
-        build=lambda change: change.reserve_pool(
-            plan=plan, quantity=quantity, effective_date=effective_date
-        ),
-    )
-
-
-def options_grant(
-    *,
-    plan: EquityPlan,
-    stakeholder: Stakeholder,
-    quantity: Decimal | int,
-    exercise_price_minor: int,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-    vesting_terms: VestingTerms | None = None,
-    vesting_start_date: date | None = None,
-    expiration_date: date | None = None,
-    security_id: str | None = None,
-) -> Security:
-    """Grant options from ``plan``'s pool."""
-    return captable_change_record(
-        issuer=plan.issuer,
-        description=f"Grant of {quantity_text(quantity)} options to {stakeholder}",
-        by=by,
-        approved_by=approved_by,
-        build=lambda change: change.issue(
-            kind=SecurityKind.OPTION,
-            stakeholder=stakeholder,
-            share_class=plan.share_class,
-            plan=plan,
-            quantity=quantity,
-            effective_date=effective_date,
-            exercise_price_minor=exercise_price_minor,
-            vesting_terms=vesting_terms,
-            vesting_start_date=vesting_start_date or effective_date,
-            expiration_date=expiration_date,
-            security_id=security_id,
-        ),
-    )
-
-
-def warrant_issue(
-    *,
-    share_class: ShareClass,
-    stakeholder: Stakeholder,
-    quantity: Decimal | int,
-    exercise_price_minor: int,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-    expiration_date: date | None = None,
-) -> Security:
-    """Issue warrants on ``share_class``."""
-    return captable_change_record(
-        issuer=share_class.issuer,
-        description=f"Warrants on {quantity_text(quantity)} {share_class.name} to {stakeholder}",
-        by=by,
-        approved_by=approved_by,
-        build=lambda change: change.issue(
-            kind=SecurityKind.WARRANT,
-            stakeholder=stakeholder,
-            share_class=share_class,
-            quantity=quantity,
-            effective_date=effective_date,
-            exercise_price_minor=exercise_price_minor,
-            expiration_date=expiration_date,
-        ),
-    )
-
-
-def security_exercise(
-    *,
-    security: Security,
-    quantity: Decimal | int,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-) -> Security:
-    """Exercise options or warrants into shares of their class; return the new shares."""
-    if security.kind not in {SecurityKind.OPTION, SecurityKind.WARRANT}:
-        raise InvalidMovement(f"security {security.security_id} cannot be exercised")
-
-    def build(change: Change) -> Security:
-        change.consume(
-            security=security,
-            kind=MovementKind.EXERCISE,
-            quantity=quantity,
-            effective_date=effective_date,
-        )
-        return change.issue(
-            kind=SecurityKind.STOCK,
-            stakeholder=security.stakeholder,
-            share_class=security.share_class,
-            quantity=quantity,
-            effective_date=effective_date,
-        )
-
-    return captable_change_record(
-        issuer=security.issuer,
-        description=f"Exercise of {quantity_text(quantity)} of {security}",
-        by=by,
-        approved_by=approved_by,
-        build=build,
-    )
-
-
-def convertible_issue(
-    *,
-    issuer: Issuer,
-    stakeholder: Stakeholder,
-    convertible_type: str,
-    terms: ConvertibleTerms,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-    security_id: str | None = None,
-) -> Security:
-    """Issue a SAFE, BSA AIR or convertible note."""
-    return captable_change_record(
-        issuer=issuer,
-        description=f"{convertible_type.upper()} of {terms.principal} to {stakeholder}",
-        by=by,
-        approved_by=approved_by,
-        build=lambda change: change.issue(
-            kind=SecurityKind.CONVERTIBLE,
-            stakeholder=stakeholder,
-            quantity=1,
-            amount_minor=terms.principal.amount_minor,
-            effective_date=effective_date,
-            convertible_type=convertible_type,
-            terms=terms.to_json(),
-            security_id=security_id,
-        ),
-    )
-
-
-def convertibles_convert(
-    *,
-    securities: Sequence[Security],
-    into: ShareClass,
-    round_terms: RoundTerms,
-    effective_date: date,
-    by: User,
-    approved_by: User,
-) -> list[Security]:
-    """Convert convertibles at a priced round into shares of ``into`` (whole shares, rounded
-    down; the fraction each holder leaves is recorded by the conversion)."""
-    results = convert_all(
-        [ConvertibleTerms.from_json(security.terms) for security in securities], round_terms
-    )
-
-    def build(change: Change) -> list[Security]:
-        issued = []
-        for security, result in zip(securities, results, strict=True):
-            change.consume(
-                security=security,
-                kind=MovementKind.CONVERSION,
-                quantity=None,
-                effective_date=effective_date,
-            )
-            if result.shares:
-                issued.append(
-                    change.issue(
-                        kind=SecurityKind.STOCK,
-                        stakeholder=security.stakeholder,
-                        share_class=into,
-                        quantity=result.shares,
-                        effective_date=effective_date,
-                    )
-                )
-        return issued
-
-    return captable_change_record(
-        issuer=into.issuer,
-        description=f"Conversion of {len(securities)} convertible(s) into {into.name}",
-        by=by,
-        approved_by=approved_by,
-        build=build,
-    )

@@ -36,13 +36,17 @@ def _checked_thresholds(regime: Regime, thresholds: Mapping[str, Any]) -> dict[s
 
 
 def thresholds_to_json(thresholds: Mapping[str, Any]) -> dict[str, Any]:
-    """Return ``thresholds`` as JSON data: amounts as minor units and currency, dates ISO."""
+    """Return ``thresholds`` as JSON data that :func:`thresholds_from_json` reads back.
+
+    Amounts are written as :meth:`Money.to_json` writes them, dates in ISO 8601, counts as
+    integers and names as lists.
+    """
     return {key: _threshold_to_json(key, value) for key, value in thresholds.items()}
 
 
 def _threshold_to_json(key: str, value: Any) -> Any:
     if isinstance(value, Money):
-        return {"amount_minor": value.amount_minor, "currency": value.currency}
+        return value.to_json()
     if _KINDS["date"](value):
         return value.isoformat()
     if type(value) is int:
@@ -59,9 +63,10 @@ def thresholds_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _threshold_from_json(key: str, value: Any) -> Any:
     if isinstance(value, dict):
-        if set(value) != {"amount_minor", "currency"}:
-            raise ValueError(f"threshold {key} is not an amount: {value!r}")
-        return Money(value["amount_minor"], value["currency"])
+        try:
+            return Money.from_json(value)
+        except ValueError as error:
+            raise ValueError(f"threshold {key} is not an amount: {error}") from None
     if isinstance(value, str):
         return date.fromisoformat(value)
     if type(value) is int:

@@ -15,13 +15,13 @@ always exact balances. Notices unpaid after their due date are flagged as defaul
 
 from datetime import date
 
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.history import acting, history_bulk_record
 from apps.core.money import Money, allocate
+from apps.core.services import use_case
 from apps.core.validators import texts_without_control_characters
 from apps.deals.locks import deal_lock, notice_lock, notices_lock
 from apps.deals.models import (
@@ -46,7 +46,7 @@ from apps.ledger.models import AccountPurpose, Operation, OperationKind, Operati
 from apps.ledger.services import Leg
 
 
-@transaction.atomic
+@use_case(permission="deals.add_capitalcall")
 def capital_call_issue(
     *,
     deal: Deal,
@@ -139,7 +139,7 @@ def plan_capital_call(
     )
 
 
-@transaction.atomic
+@use_case(permission="deals.add_capitalcallpayment")
 def capital_call_payment_record(
     *, notice: CapitalCallNotice, amount: Money, paid_on: date, by: User, approved_by: User
 ) -> CapitalCallPayment:
@@ -214,8 +214,8 @@ def plan_call_payment(
     )
 
 
-@transaction.atomic
-def capital_calls_flag_defaults(*, today: date, by: User | None = None) -> int:
+@use_case(permission="deals.change_capitalcallnotice")
+def capital_calls_flag_defaults(*, today: date, by: User) -> int:
     """Flag every notice still owing after its due date as a default; return how many."""
     paid = Sum(
         "payments__amount_minor",

@@ -8,11 +8,11 @@ reversed) is refused, so no day is charged twice.
 from datetime import date
 from fractions import Fraction
 
-from django.db import transaction
 from django.db.models import Q, Sum
 
 from apps.accounts.models import User
 from apps.core.money import Money
+from apps.core.services import use_case
 from apps.deals.fees import management_fee
 from apps.deals.locks import deal_lock
 from apps.deals.models import (
@@ -59,7 +59,7 @@ def fee_bases(deal: Deal) -> dict[int, int]:
     return {investor: amount for investor, amount in sorted(rows) if amount}
 
 
-@transaction.atomic
+@use_case(permission="deals.add_feecharge")
 def management_fee_charge(
     *, deal: Deal, period_start: date, period_end: date, by: User, approved_by: User
 ) -> FeeCharge:

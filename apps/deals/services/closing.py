@@ -15,14 +15,13 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db import transaction
-
 from apps.accounts.models import User
 from apps.captable.quantities import units_rounded
 from apps.captable.services import Change
 from apps.core.exceptions import TransitionRefused
 from apps.core.history import history_bulk_record
 from apps.core.money import Money, allocate
+from apps.core.services import use_case
 from apps.deals.fees import setup_fee
 from apps.deals.interest import DayCount, accrued_interest
 from apps.deals.locks import deal_lock, subscriptions_lock
@@ -86,7 +85,7 @@ def _equalisation(
     return {pk: money for pk, money in paid.items() if money.amount_minor}, received
 
 
-@transaction.atomic
+@use_case(permission="deals.add_closing")
 def deal_close(
     *,
     deal: Deal,

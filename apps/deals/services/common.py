@@ -47,7 +47,7 @@ def check_currency(amount: Money, deal: Deal, what: str) -> None:
 
 
 def move(
-    instance: FSMRecord, transition_name: str, *, by: User | None, reason: str = "", **fields: Any
+    instance: FSMRecord, transition_name: str, *, by: User, reason: str = "", **fields: Any
 ) -> FSMRecord:
     """Apply ``instance``'s transition and ``fields`` through the platform's one helper."""
     return fsm_transition(
@@ -106,7 +106,7 @@ def stakeholders_of(
         stakeholder.party_key: stakeholder
         for stakeholder in Stakeholder.objects.filter(issuer=deal.issuer, party_key__in=keys)
     }
-    created = stakeholders_bulk_create(
+    created = stakeholders_bulk_create.step(
         issuer=deal.issuer,
         rows=[
             {

@@ -19,10 +19,9 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db import transaction
-
 from apps.accounts.models import User
 from apps.core.money import COMPUTED_AMOUNT_ROUNDING, Money, allocate, round_fraction
+from apps.core.services import use_case
 from apps.deals import waterfall
 from apps.deals.interest import DayCount, accrued_interest
 from apps.deals.locks import deal_lock
@@ -156,7 +155,7 @@ def _plan(
     )
 
 
-@transaction.atomic
+@use_case(permission="deals.add_distribution")
 def distribution_record(
     *,
     deal: Deal,
@@ -221,7 +220,7 @@ def plan_distribution(
     )
 
 
-@transaction.atomic
+@use_case(permission="deals.add_distribution")
 def interest_distribute(
     *, deal: Deal, start: date, end: date, by: User, approved_by: User
 ) -> Distribution:

@@ -17,10 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import models
 
 from apps.accounts.models import User
-from apps.core.money import Money
+from apps.core.money import MONEY_JSON_KEYS, Money
+from apps.core.services import use_case
 from apps.core.validators import texts_without_control_characters
 from apps.deals.models import Deal, Proposal, ProposalAction
 from apps.deals.services.calls import plan_call_payment, plan_capital_call
@@ -44,9 +45,14 @@ PLANS: dict[str, Callable[..., Plan]] = {
 
 
 def encode(value: Any) -> Any:
-    """Turn a parameter into JSON that :func:`decode` turns back into the same value."""
+    """Turn a parameter into JSON that :func:`decode` turns back into the same value.
+
+    An amount is written as :meth:`Money.to_json` writes it, a date as ``{"date": ISO 8601}``
+    (a bare string is a text parameter), a decimal as ``{"decimal": str}`` and a row as its
+    model's label and primary key.
+    """
     if isinstance(value, Money):
-        return {"money": [value.amount_minor, value.currency]}
+        return value.to_json()
     if isinstance(value, date):
         return {"date": value.isoformat()}
     if isinstance(value, Decimal):
@@ -59,10 +65,11 @@ def encode(value: Any) -> Any:
 
 
 def decode(value: Any) -> Any:
+    """Return the parameter that :func:`encode` turned into ``value``."""
     if not isinstance(value, dict):
         return value
-    if "money" in value:
-        return Money(*value["money"])
+    if set(value) == MONEY_JSON_KEYS:
+        return Money.from_json(value)
     if "date" in value:
         return date.fromisoformat(value["date"])
     if "decimal" in value:
@@ -86,7 +93,7 @@ def _plan(action: str, deal: Deal, by: User, params: dict[str, Any]) -> Plan:
     return plan(deal=deal, by=by, **params)
 
 
-@transaction.atomic
+@use_case(permission="deals.add_proposal")
 def deal_operation_propose(*, deal: Deal, action: str, by: User, **params: Any) -> Proposal:
     """Work out and check an operation of ``deal`` and submit it for approval."""
     stored = {name: encode(value) for name, value in params.items()}
@@ -99,13 +106,13 @@ def deal_operation_propose(*, deal: Deal, action: str, by: User, **params: Any) 
         effective_at=start_of(plan.on),
         by=by,
     )
-    operation = operation_submit(operation=operation, by=by)
+    operation = operation_submit.step(operation=operation, by=by)
     return Proposal.objects.create(
         deal=plan.deal, action=action, params=stored, operation=operation, created_by=by
     )
 
 
-@transaction.atomic
+@use_case(permission="ledger.approve_operation")
 def deal_proposal_execute(*, proposal: Proposal, by: User) -> Any:
     """Approve and execute ``proposal`` as ``by`` (not its proposer); return the deal's record."""
     proposal = Proposal.objects.select_related("operation", "created_by").get(pk=proposal.pk)
@@ -118,9 +125,9 @@ def deal_proposal_execute(*, proposal: Proposal, by: User) -> Any:
     return carry_out(plan, by=proposal.created_by, approved_by=by, proposed=proposal.operation)
 
 
-@transaction.atomic
+@use_case(permission="ledger.cancel_operation")
 def deal_proposal_cancel(*, proposal: Proposal, by: User, reason: str) -> Proposal:
     """Withdraw a proposal that has not executed."""
     texts_without_control_characters(reason=reason, multiline=True)
-    operation_cancel(operation=proposal.operation, by=by, reason=reason)
+    operation_cancel.step(operation=proposal.operation, by=by, reason=reason)
     return proposal

@@ -9,11 +9,11 @@ reversed first: a closing with live calls, distributions, fees or transfers afte
 with payments.
 """
 
-from django.db import transaction
 from django.db.models import Model
 
 from apps.accounts.models import User
 from apps.core.history import history_bulk_record
+from apps.core.services import use_case
 from apps.core.validators import texts_without_control_characters
 from apps.deals.locks import subscriptions_lock
 from apps.deals.models import (
@@ -78,7 +78,7 @@ def _refuse_while_later(record: Model) -> None:
         )
 
 
-@transaction.atomic
+@use_case(permission="ledger.reverse_operation", on="operation")
 def deal_operation_reverse(*, operation: Operation, by: User, reason: str) -> Operation:
     """Propose the reversal of a deal's operation (a finance officer approves and executes it)."""
     if not reason.strip():
@@ -87,7 +87,7 @@ def deal_operation_reverse(*, operation: Operation, by: User, reason: str) -> Op
     record = _record_of(operation)
     if record is not None:
         _refuse_while_later(record)
-    return operation_reverse(operation=operation, by=by, reason=reason)
+    return operation_reverse.step(operation=operation, by=by, reason=reason)
 
 
 def deal_records_reverse(*, original: Operation, reversal: Operation) -> None:

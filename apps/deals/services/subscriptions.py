@@ -13,7 +13,6 @@ from copy import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 
 from apps.accounts.models import User
@@ -21,7 +20,7 @@ from apps.compliance.selectors import eligibility
 from apps.core.exceptions import TransitionRefused
 from apps.core.history import acting, history_bulk_record
 from apps.core.money import Money, allocate
-from apps.core.services import model_update
+from apps.core.services import model_update, use_case
 from apps.core.validators import texts_without_control_characters
 from apps.deals.locks import deal_lock, subscriptions_lock
 from apps.deals.models import (
@@ -42,7 +41,7 @@ from apps.ledger.models import AccountPurpose, OperationState
 from apps.ledger.selectors import owner_balances
 
 
-@transaction.atomic
+@use_case(permission="deals.add_deal")
 def deal_create(*, by: User, **fields: Any) -> Deal:
     deal = Deal(created_by=by, **fields)
     Money.zero(deal.currency)  # refuses a code that is not money
@@ -53,7 +52,7 @@ def deal_create(*, by: User, **fields: Any) -> Deal:
     return deal
 
 
-@transaction.atomic
+@use_case(permission="deals.change_deal")
 def deal_update(*, deal: Deal, data: dict[str, Any], by: User) -> bool:
     """Change a draft deal's terms (the fields in ``data``) with history; say whether any
     changed. A deal no longer draft keeps its terms."""
@@ -183,17 +182,17 @@ def _check_terms(deal: Deal) -> None:
         raise ValidationError(problems)
 
 
-@transaction.atomic
+@use_case(permission="deals.change_deal")
 def deal_open(*, deal: Deal, by: User) -> Deal:
     return move(deal, "open", by=by)
 
 
-@transaction.atomic
+@use_case(permission="deals.change_deal")
 def deal_start_closing(*, deal: Deal, by: User) -> Deal:
     return move(deal, "start_closing", by=by)
 
 
-@transaction.atomic
+@use_case(permission="deals.change_deal")
 def deal_cancel(*, deal: Deal, by: User, reason: str) -> Deal:
     """Abandon an open or closing deal before anything closed; its live subscriptions are
     rejected with ``reason``. A deal with a closing must have it reversed first."""
@@ -225,7 +224,7 @@ def deal_cancel(*, deal: Deal, by: User, reason: str) -> Deal:
     return cancelled
 
 
-@transaction.atomic
+@use_case(permission="deals.change_deal")
 def deal_wind_up(*, deal: Deal, by: User, reason: str) -> Deal:
     """Record the end of a closed deal's vehicle, once it holds no cash any more."""
     if not reason.strip():
@@ -245,7 +244,7 @@ def deal_wind_up(*, deal: Deal, by: User, reason: str) -> Deal:
     return move(deal, "wind_up", by=by, reason=reason)
 
 
-@transaction.atomic
+@use_case(permission="deals.add_subscription", on="investor")
 def subscription_create(
     *, deal: Deal, investor: Investor, amount: Money, by: User, priority: int = 1
 ) -> Subscription:
@@ -280,7 +279,7 @@ def subscription_create(
     return subscription
 
 
-@transaction.atomic
+@use_case(permission="deals.submit_subscription", on="subscription")
 def subscription_submit(*, subscription: Subscription, by: User) -> Subscription:
     """Submit, and pass to eligible when the investor may invest this amount in this deal."""
     amount = Money(subscription.amount_minor, subscription.deal.currency)
@@ -300,17 +299,17 @@ def subscription_submit(*, subscription: Subscription, by: User) -> Subscription
     )
 
 
-@transaction.atomic
+@use_case(permission="deals.change_subscription", on="subscription")
 def subscription_sign(*, subscription: Subscription, by: User) -> Subscription:
     return move(subscription, "sign", by=by)
 
 
-@transaction.atomic
+@use_case(permission="deals.change_subscription", on="subscription")
 def subscription_fund(*, subscription: Subscription, by: User) -> Subscription:
     return move(subscription, "fund", by=by)
 
 
-@transaction.atomic
+@use_case(permission="deals.withdraw_subscription", on="subscription")
 def subscription_withdraw(*, subscription: Subscription, by: User, reason: str) -> Subscription:
     if not reason.strip():
         raise SubscriptionRefused("say why the subscription is withdrawn")
@@ -345,7 +344,7 @@ def scaled_back(*, cap: int, asked: Sequence[tuple[int, int]]) -> list[int]:
     return parts
 
 
-@transaction.atomic
+@use_case(permission="deals.change_subscription")
 def subscriptions_scale_back(*, deal: Deal, by: User) -> dict[int, int]:
     """Set each live subscription's accepted amount so that they fit under what the hard cap
     leaves after earlier closings (:func:`scaled_back`); return the accepted amount of each

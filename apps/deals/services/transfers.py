@@ -8,14 +8,13 @@ does for any transfer, and the buyer receives one new security.
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-
 from apps.accounts.models import User
 from apps.captable.models import Movement, MovementKind, Security, SecurityKind
 from apps.captable.quantities import grouped_sums, quantity_text
 from apps.captable.services import Change
 from apps.compliance.selectors import eligibility
 from apps.core.money import Money
+from apps.core.services import use_case
 from apps.deals.locks import deal_lock
 from apps.deals.models import Deal, DealState, SecondaryTransfer
 from apps.deals.services.common import (
@@ -32,7 +31,7 @@ from apps.ledger.models import AccountPurpose, Operation, OperationKind
 from apps.ledger.services import Leg
 
 
-@transaction.atomic
+@use_case(permission="deals.add_secondarytransfer")
 def secondary_transfer(
     *,
     deal: Deal,

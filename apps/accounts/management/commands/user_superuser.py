@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import User, normalize_email
-from apps.accounts.services import user_superuser_set
+from apps.accounts.services import system_user, user_superuser_set
 from apps.core.exceptions import DomainError
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user has the e-mail address {email}")
         try:
-            user = user_superuser_set(user=user, grant=grant, reason=reason)
+            user = user_superuser_set(user=user, grant=grant, reason=reason, by=system_user())
         except DomainError as error:
             raise CommandError(error.message) from error
         state = "is a superuser" if user.is_superuser else "is not a superuser"

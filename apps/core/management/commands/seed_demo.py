@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from apps.core.demo import demo_seeders
 
@@ -22,8 +21,8 @@ class Command(BaseCommand):
                 "DJANGO_DEBUG=false; pass --force if this really is a demo environment."
             )
         for seeder in demo_seeders():
-            # Each domain's demo data is written whole or not at all, so a rerun completes it.
-            with transaction.atomic():
-                lines = seeder()
+            # Each use case a seeder calls is its own transaction and every seeder skips what
+            # exists, so a rerun completes a seeding that stopped half-way.
+            lines = seeder()
             for line in lines:
                 self.stdout.write(line)
