@@ -151,7 +151,7 @@ class World:
 
     def __init__(self) -> None:
         from apps.deals.models import Deal, Subscription
-        from apps.investors.models import BankAccount, Investor
+        from apps.investors.models import Investor
 
         introducer = OrganisationFactory(scope=Organisation.Scope.WRITE)
         reader = OrganisationFactory(scope=Organisation.Scope.READ)
@@ -194,7 +194,6 @@ class World:
         }
         # The reading partner introduced an investor of its own: what it reads, it may not write.
         self.read_by = read_by
-        self.bank_account = BankAccount(investor=self.investor)
         self.subscription = Subscription(investor=self.investor, deal=Deal(name="Atlas"))
         self.organisation = introducer
         self.staff_user = UserFactory(is_staff=True)

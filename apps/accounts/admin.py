@@ -39,10 +39,19 @@ class UserAdmin(UseCaseFormMixin, HistoryAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_staff", "is_active", "role_names", "last_login"]
-    list_filter = ["is_staff", "is_active", "groups"]
+    list_display = [
+        "email",
+        "full_name",
+        "kind",
+        "organisation",
+        "is_staff",
+        "is_active",
+        "role_names",
+        "last_login",
+    ]
+    list_filter = ["kind", "is_staff", "is_active", "groups"]
     search_fields = ["email", "full_name"]
-    readonly_fields = ["last_login", "date_joined", "is_superuser"]
+    readonly_fields = ["last_login", "date_joined", "is_superuser", "kind", "organisation"]
     list_per_page = 50
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -51,7 +60,7 @@ class UserAdmin(UseCaseFormMixin, HistoryAdmin, DjangoUserAdmin):
 
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Identity", {"fields": ("full_name",)}),
+        ("Identity", {"fields": ("full_name", "kind", "organisation")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -73,7 +82,15 @@ class UserAdmin(UseCaseFormMixin, HistoryAdmin, DjangoUserAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        return (
+            super().get_queryset(request).select_related("organisation").prefetch_related("groups")
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """A partner's service user and the system user change with their owner, never here."""
+        if obj is not None and obj.kind != User.Kind.PERSON:
+            return False
+        return super().has_change_permission(request, obj)
 
     @admin.display(description="Roles")
     def role_names(self, user: User) -> str:

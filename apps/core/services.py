@@ -49,13 +49,6 @@ def permission_refusal(
     )
 
 
-def permission_require(*, by: Any, permission: str, on: models.Model | None = None) -> None:
-    """Raise :class:`PermissionRefused` unless ``by`` may use ``permission`` on ``on``."""
-    refusal = permission_refusal(by=by, permission=permission, on=on)
-    if refusal is not None:
-        raise refusal
-
-
 class UseCase(Generic[P, R]):
     """A service a door calls: its permission, the argument it is checked on, its body."""
 

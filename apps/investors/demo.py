@@ -5,6 +5,7 @@ from datetime import date
 from apps.accounts.demo import demo_staff_email
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.services import organisation_create
 from apps.core.demo import demo_seeder
 from apps.investors.models import Investor
 from apps.investors.services import (
@@ -43,13 +44,17 @@ def seed_demo_investors() -> list[str]:
     )
     kyc_submit(investor=camille, by=clerk)
     kyc_approve(investor=camille, by=officer, reason="Passport and proof of address checked")
+    introducer = organisation_create(
+        name="Alpenblick Introducers AG", kind="introducer", country="CH", scope="write", by=clerk
+    )
+    # The partner brings the holding itself, through its service user.
     holding = investor_create(
         kind="entity",
         legal_name="Weber Familienholding GmbH",
         country_of_residence="DE",
         tax_residence_country="DE",
         company_number="München HRB 123456",
-        by=clerk,
+        by=introducer.service_user,
     )
     beneficial_owner_add(
         entity=holding,
@@ -70,6 +75,7 @@ def seed_demo_investors() -> list[str]:
     )
     return [
         "",
-        "Demo investors: an approved person, an entity in KYC review and a new applicant",
-        "(sign in as compliance to review them and reveal, logged, their sensitive data).",
+        "Demo investors: an approved person, an entity in KYC review (brought by the partner",
+        "Alpenblick Introducers AG) and a new applicant (sign in as compliance to review them",
+        "and reveal, logged, their sensitive data).",
     ]

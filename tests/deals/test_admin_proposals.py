@@ -12,7 +12,6 @@ from apps.deals.services import (
     deal_operation_propose,
     deal_proposal_cancel,
 )
-from apps.deals.services.proposals import decode
 from apps.ledger.models import Account, Operation, OperationState
 from tests.deals.conftest import eur
 
@@ -89,8 +88,7 @@ def test_proposing_a_closing_submits_it_and_moves_nothing(books, ready, ops_clie
         ProposalAction.CLOSING,
         books.ops,
     )
-    params = {name: decode(value) for name, value in proposal.params.items()}
-    assert params == {"effective_date": CLOSING_DAY, "final": True}
+    assert proposal.params == {"effective_date": "2026-03-31", "final": True}
     assert proposal.operation.state == OperationState.SUBMITTED
     assert proposal.operation.created_by == books.ops
     assert not Closing.objects.exists()

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -25,11 +25,12 @@ from apps.deals.models import (
     ProposalAction,
 )
 from apps.deals.services import (
+    OperationRefused,
     deal_operation_propose,
     deal_proposal_cancel,
     deal_proposal_execute,
 )
-from apps.deals.services.proposals import decode
+from apps.deals.services.proposals import PLANS, decode, parameter_type
 from apps.investors.models import Investor
 
 # --- proposals: operations staff propose, finance approves and executes (maker-checker) -------
@@ -167,11 +168,19 @@ class ProposalForm(forms.Form):
         return value
 
 
-def _shown(value: Any) -> Any:
-    """A stored parameter for display, without reading the rows it names."""
-    if isinstance(value, dict) and "model" in value:
-        return f"{apps.get_model(value['model'])._meta.verbose_name} #{value['pk']}"
-    value = decode(value)
+def _shown(action: str, name: str, stored: Any) -> Any:
+    """A stored parameter for display, without reading the rows it names; as stored if it does
+    not read as its plan says."""
+    plan = PLANS.get(action)
+    if plan is None:
+        return stored
+    try:
+        kind, _ = parameter_type(plan, name)
+        if issubclass(kind, models.Model):
+            return f"{kind._meta.verbose_name} #{stored}" if type(stored) is int else stored
+        value = decode(plan, name, stored)
+    except OperationRefused:
+        return stored
     if isinstance(value, Money):
         return value.format()
     return value
@@ -179,7 +188,7 @@ def _shown(value: Any) -> Any:
 
 def proposal_summary(action: str, stored: dict[str, Any]) -> str:
     """A short human account of what a proposal would do, from its stored parameters."""
-    p = {name: _shown(value) for name, value in stored.items()}
+    p = {name: _shown(action, name, value) for name, value in stored.items()}
     try:
         match action:
             case ProposalAction.CLOSING:
