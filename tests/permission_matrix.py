@@ -33,9 +33,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from apps.accounts.demo import current_totp_code, demo_staff_email
-from apps.accounts.models import Organisation, User
+from apps.accounts.models import User
 from apps.accounts.roles import PRODUCT_APPS, Role
-from apps.accounts.services import organisation_create
 from apps.captable.demo import COMPANY
 from apps.captable.models import Issuer
 from apps.captable.services import issuer_create, share_class_create, vesting_terms_create
@@ -687,13 +686,6 @@ def _complete_demo() -> dict[type[models.Model], int]:
     ops = User.objects.get(email=demo_staff_email(Role.OPERATIONS))
     finance = User.objects.get(email=demo_staff_email(Role.FINANCE))
     officer = User.objects.get(email=demo_staff_email(Role.COMPLIANCE))
-    administrator = User.objects.get(email=demo_staff_email(Role.ADMINISTRATOR))
-    organisation_create(
-        name="Alpine Introducers AG",
-        kind=Organisation.Kind.INTRODUCER,
-        country="CH",
-        by=administrator,
-    )
     company = Issuer.objects.get(name=COMPANY)
     vesting_terms_create(
         issuer=company,
