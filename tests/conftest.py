@@ -4,11 +4,23 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from apps.accounts.demo import current_totp_code
 from tests.factories import PASSWORD
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+# Property tests: CI replays the same examples on every run and prints what reproduces a failure;
+# "thorough" tries five times as many, on request (HYPOTHESIS_PROFILE=thorough). Locally they
+# run with Hypothesis's own defaults. A test's own @settings still overrides what it names.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True
+)
+hypothesis_settings.register_profile("thorough", max_examples=500, deadline=None)
+hypothesis_settings.load_profile(
+    "ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "default")
+)
 
 
 def _redis_answers() -> bool:

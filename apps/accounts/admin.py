@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -147,7 +149,7 @@ class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Roles and their permissions follow the policy in ``apps/accounts/roles.py`` alone."""
 
     list_display = ["name", "permission_count"]
-    fields = ["name", "permission_list"]
+    fields: ClassVar[tuple[str, ...]] = ("name", "permission_list")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):
@@ -155,7 +157,7 @@ class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Permissions", ordering="permission_total")
     def permission_count(self, group: Group) -> int:
-        return group.permission_total
+        return group.permission_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="Permissions (set by the roles policy, not editable here)")
     def permission_list(self, group: Group) -> str:

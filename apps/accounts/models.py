@@ -4,6 +4,8 @@ An e-mail address is stored lower-case so that it identifies one user whatever i
 database refuses any other spelling.
 """
 
+from typing import ClassVar
+
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -86,10 +88,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
     history = audited_history(excluded_fields=["password", "last_login"])
+    # Set before a save, read by django-simple-history to stamp the history row it writes.
+    _history_user: "User | None"
+    _change_reason: str
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -185,6 +190,8 @@ class Organisation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = audited_history()
+    # Set before a save, read by django-simple-history to stamp the history row it writes.
+    _history_user: User | None
 
     class Meta:
         ordering = ["name"]

@@ -1,11 +1,15 @@
+from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 
+from apps.accounts.requests import StaffRequest
 from apps.captable.exports import CONTENT_TYPES, FORMATS, cap_table_export
 from apps.captable.models import (
     EquityPlan,
@@ -29,13 +33,19 @@ from apps.captable.services import (
 )
 from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, UseCaseFormMixin
 
+if TYPE_CHECKING:
+    # The mixin is only ever mixed into a ModelAdmin, whose methods it extends.
+    _ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    _ModelAdminBase = object
 
-class ServiceSaveMixin(UseCaseFormMixin):
+
+class ServiceSaveMixin(UseCaseFormMixin, _ModelAdminBase):
     """Save through the app's services: the create service for a new row, else
     :func:`reference_update` of the changed fields (its refusals shown on their fields), with
     the history naming the user."""
 
-    create_service = None
+    create_service: Callable[..., Model] | None = None
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -52,7 +62,8 @@ class ServiceSaveMixin(UseCaseFormMixin):
         if obj is None:
             return form_class
 
-        class ReferenceForm(form_class):
+        # The form class is built by the admin at run time, hence unknown to the checker.
+        class ReferenceForm(form_class):  # type: ignore[valid-type, misc]
             def clean(self):
                 cleaned = super().clean()
                 original = type(obj).objects.get(pk=obj.pk)
@@ -64,7 +75,8 @@ class ServiceSaveMixin(UseCaseFormMixin):
 
         return ReferenceForm
 
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+    # Only signed-in staff reach the admin's views, so the request is narrowed to theirs.
+    def save_model(self, request: StaffRequest, obj, form, change: bool) -> None:  # type: ignore[override]
         if change:
             reference_update(
                 instance=type(obj).objects.get(pk=obj.pk),
@@ -72,14 +84,23 @@ class ServiceSaveMixin(UseCaseFormMixin):
                 by=request.user,
             )
             return
-        created = type(self).create_service(**form.cleaned_data, by=request.user)
+        create = type(self).create_service
+        if create is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} names no create_service")
+        created = create(**form.cleaned_data, by=request.user)
         obj.pk = created.pk
         obj._state.adding = False
 
 
 class ShareClassInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ShareClass
-    fields = ["name", "class_type", "authorised_units", "seniority", "conversion_ratio"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "name",
+        "class_type",
+        "authorised_units",
+        "seniority",
+        "conversion_ratio",
+    )
     readonly_fields = fields
     extra = 0
 

@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
+from typing import Any
 
 from apps.core.money import (
     COMPUTED_AMOUNT_ROUNDING,
@@ -50,6 +51,13 @@ def _exact_ratio(value: object, name: str) -> Fraction:
 
 def _major_units(amount: Money) -> Fraction:
     return Fraction(amount.amount_minor, 10 ** minor_unit_digits(amount.currency))
+
+
+def _post_money_cap(terms: "ConvertibleTerms") -> Fraction:
+    """Return the post-money cap of ``terms``, in major units; refuse terms without one."""
+    if terms.post_money_cap is None:
+        raise ValueError(f"a {terms.kind} without a post-money cap has none to convert at")
+    return _major_units(terms.post_money_cap)
 
 
 def _fraction_to_json(value: Fraction | None) -> str | None:
@@ -121,7 +129,7 @@ class ConvertibleTerms:
             raise ValueError(f"compounding is one of {', '.join(COMPOUNDING)}")
         if self.issue_date is not None and not isinstance(self.issue_date, date):
             raise ValueError("the issue date is a date")
-        if self.uses_post_money_cap and self.principal >= self.valuation_cap:
+        if self.post_money_cap is not None and self.principal >= self.post_money_cap:
             raise ValueError("a post-money SAFE's principal is below its valuation cap")
 
     @property
@@ -130,11 +138,16 @@ class ConvertibleTerms:
         return self.kind == "safe" and self.post_money and self.valuation_cap is not None
 
     @property
+    def post_money_cap(self) -> Money | None:
+        """Return the cap if it is a post-money valuation, else ``None``."""
+        return self.valuation_cap if self.uses_post_money_cap else None
+
+    @property
     def discount_factor(self) -> Fraction:
         """Return the share of the round price this instrument pays (``1 - discount``)."""
-        return 1 - (self.discount or 0)
+        return 1 - (self.discount or Fraction(0))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """Return these terms as JSON-ready data; :meth:`from_json` reads it back exactly.
 
         Amounts are written as :meth:`Money.to_json` writes them, an absent cap as ``None``.
@@ -151,15 +164,18 @@ class ConvertibleTerms:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping) -> "ConvertibleTerms":
+    def from_json(cls, data: Mapping[str, Any]) -> "ConvertibleTerms":
         """Build terms from the data :meth:`to_json` writes."""
         if not isinstance(data, Mapping) or "kind" not in data or "principal" not in data:
             raise ValueError("convertible terms need at least a kind and a principal")
         issue_date = data.get("issue_date")
+        principal = _amount_from_json(data["principal"], "principal")
+        if principal is None:
+            raise ValueError("the principal is a positive amount")
         try:
             return cls(
                 kind=data["kind"],
-                principal=_amount_from_json(data["principal"], "principal"),
+                principal=principal,
                 valuation_cap=_amount_from_json(data.get("valuation_cap"), "valuation_cap"),
                 discount=_fraction_from_json(data.get("discount"), "discount"),
                 post_money=data.get("post_money", True),
@@ -215,6 +231,8 @@ def conversion_amount(terms: ConvertibleTerms, *, on: date) -> Fraction:
     """Return the amount that converts on ``on``, in major units: principal plus interest."""
     if terms.interest_rate is None or terms.interest_rate == 0:
         return _major_units(terms.principal)
+    if terms.issue_date is None:  # the terms refuse this already; here it names the date
+        raise ValueError("a note accruing interest needs its issue date")
     days = (on - terms.issue_date).days
     if days < 0:
         raise ValueError("a note cannot convert before it is issued")
@@ -298,10 +316,13 @@ def convert_all(
     prices = [_price_without_post_money_cap(terms, round) for terms in instruments]
     post_money = [i for i, terms in enumerate(instruments) if terms.uses_post_money_cap]
     if post_money:
-        others = sum(amounts[i] / prices[i] for i in range(len(instruments)) if i not in post_money)
+        others = sum(
+            (amounts[i] / prices[i] for i in range(len(instruments)) if i not in post_money),
+            Fraction(0),
+        )
         safes = [
             (
-                _major_units(instruments[i].principal) / _major_units(instruments[i].valuation_cap),
+                _major_units(instruments[i].principal) / _post_money_cap(instruments[i]),
                 amounts[i] / prices[i],
             )
             for i in post_money
@@ -310,7 +331,7 @@ def convert_all(
             round.pre_money_fully_diluted_shares + others, safes
         )
         for i in post_money:
-            prices[i] = min(prices[i], _major_units(instruments[i].valuation_cap) / total)
+            prices[i] = min(prices[i], _post_money_cap(instruments[i]) / total)
     return [_result(amount, price) for amount, price in zip(amounts, prices, strict=True)]
 
 

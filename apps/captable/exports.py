@@ -40,7 +40,7 @@ def cap_table_export(table: CapTable, *, fmt: str) -> bytes:
         # Quantities stay text: a spreadsheet number is a binary float.
         for line in [*lines, totals]:
             sheet.append(line)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+        output = io.BytesIO()
+        workbook.save(output)
+        return output.getvalue()
     raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")

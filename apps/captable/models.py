@@ -8,6 +8,8 @@ Format allows), never floats. On PostgreSQL the database refuses any update or d
 movement and any movement of an operation that is not executed (migration 0002).
 """
 
+from typing import TypedDict
+
 from django.db import models
 
 from apps.captable.exceptions import MovementAppendOnly
@@ -15,8 +17,16 @@ from apps.core.countries import country_choices
 from apps.core.history import audited_history
 from apps.core.validators import text_without_control_characters
 
+
+class Digits(TypedDict):
+    """The precision of a decimal column."""
+
+    max_digits: int
+    decimal_places: int
+
+
 # Units and prices: up to 28 digits before the point and the 10 decimals OCF allows.
-QUANTITY = {"max_digits": 38, "decimal_places": 10}
+QUANTITY: Digits = {"max_digits": 38, "decimal_places": 10}
 
 
 class IssuerKind(models.TextChoices):

@@ -99,8 +99,8 @@ def _round_price(
     for terms in instruments:
         amount = conversion_amount(terms, on=conversion_date)
         factor = terms.discount_factor
-        if terms.uses_post_money_cap:
-            cap = _major_units(terms.valuation_cap)
+        if terms.post_money_cap is not None:
+            cap = _major_units(terms.post_money_cap)
             if cap / factor <= value:
                 owned += _major_units(terms.principal) / cap
             else:

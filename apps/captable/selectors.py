@@ -169,7 +169,7 @@ def cap_table(
 
     holders = dict(Stakeholder.objects.filter(issuer=issuer).values_list("pk", "name"))
     classes = {c.pk: c.name for c in ShareClass.objects.filter(issuer=issuer)}
-    rows = [
+    rows: list[tuple[str, str, list[Decimal], int | None, int | None]] = [
         (
             holders[holder],
             classes[share_class] if share_class else CONVERTIBLES,

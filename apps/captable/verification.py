@@ -68,11 +68,12 @@ def _movement_seals_verify(check: Check) -> None:
 
 
 def _movement_seals_head() -> dict[str, Any] | None:
-    return (
+    head = (
         MovementSeal.objects.order_by("-operation_sequence", "-issuer_id")
         .values("operation_sequence", "issuer", "digest")
         .first()
     )
+    return None if head is None else dict(head)
 
 
 def _movement_seals_contain(check: Check, head: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.accounts.requests import StaffRequest
 from apps.compliance.models import Assessment, RuleSet, SanctionsList, ScreeningHit
 from apps.compliance.services import screening_hit_decide
 from apps.core.admin import ReadOnlyAdminMixin, run_for_each
@@ -51,14 +52,14 @@ class ScreeningHitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm("compliance.change_screeninghit")
 
     @admin.action(description="Clear: not the same person", permissions=["decide"])
-    def clear(self, request: HttpRequest, queryset) -> None:
+    def clear(self, request: StaffRequest, queryset) -> None:
         self._decide(request, queryset, confirmed=False)
 
     @admin.action(description="Confirm the match", permissions=["decide"])
-    def confirm(self, request: HttpRequest, queryset) -> None:
+    def confirm(self, request: StaffRequest, queryset) -> None:
         self._decide(request, queryset, confirmed=True)
 
-    def _decide(self, request: HttpRequest, queryset, *, confirmed: bool) -> None:
+    def _decide(self, request: StaffRequest, queryset, *, confirmed: bool) -> None:
         verdict = "confirmed" if confirmed else "cleared"
         run_for_each(
             self,

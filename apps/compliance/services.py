@@ -310,7 +310,7 @@ def sanctions_screen_all(*, by: User, progress: Callable[[int, int], None] | Non
         match_threshold=settings.SANCTIONS_MATCH_THRESHOLD,
         progress=progress,
     )
-    existing = set(
+    existing: set[tuple[int, int | None, int]] = set(
         ScreeningHit.objects.values_list("investor_id", "beneficial_owner_id", "entry_id")
     )
     hits = []

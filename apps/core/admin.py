@@ -15,7 +15,7 @@ from django.core.exceptions import (
 )
 from django.db import models
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -31,20 +31,20 @@ from apps.core.money import Money
 class ReadOnlyAdminMixin:
     """Rows written by the services only: the admin shows them and changes nothing."""
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
 def run_for_each(
-    modeladmin: ModelAdmin,
+    modeladmin: "ModelAdmin[Any]",
     request: HttpRequest,
-    queryset: QuerySet,
+    queryset: QuerySet[Any],
     action: Callable[[Any], Any],
     done: str,
 ) -> None:
@@ -88,7 +88,7 @@ def _as_money(record: models.Model, name: str, value: Any) -> str | None:
     return None
 
 
-def _shown(record: models.Model, field: models.Field) -> str:
+def _shown(record: models.Model, field: "models.Field[Any, Any]") -> str:
     """One past value as staff read it: money with its currency, choices by label, parties by
     name, sensitive values masked."""
     if isinstance(field, EncryptedTextField):
@@ -100,7 +100,9 @@ def _shown(record: models.Model, field: models.Field) -> str:
         try:
             return str(getattr(record, field.name))
         except ObjectDoesNotExist:
-            return f"(deleted {field.related_model._meta.verbose_name})"
+            related = field.related_model
+            kind = related._meta.verbose_name if related is not None else field.verbose_name
+            return f"(deleted {kind})"
     value = getattr(record, field.attname)
     if (money := _as_money(record, field.name, value)) is not None:
         return money
@@ -123,9 +125,16 @@ class UseCaseFormMixin:
     """
 
     def changeform_view(
-        self, request: HttpRequest, object_id=None, form_url: str = "", extra_context=None
-    ):
-        return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # Mixed into a ModelAdmin, which defines the undecorated ``_changeform_view``.
+        changeform = self._changeform_view  # type: ignore[attr-defined]
+        response: HttpResponse = changeform(request, object_id, form_url, extra_context)
+        return response
 
 
 class VersionField(NamedTuple):
@@ -138,7 +147,7 @@ class VersionField(NamedTuple):
 class MaskingContextHelper(HistoricalRecordContextHelper):
     """History diffs that never show a sensitive value in clear, and money as money."""
 
-    def prepare_delta_change_value(self, change, value):
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
         if is_sensitive(self.model, change.field):
             return masked(value or "")
         if (money := _as_money(self.record, change.field, value)) is not None:
@@ -156,13 +165,17 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     object_history_form_template = "admin/history_record.html"
 
-    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
+    def revert_disabled(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return True
 
-    def get_historical_record_context_helper(self, request, historical_record):
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: models.Model
+    ) -> MaskingContextHelper:
         return MaskingContextHelper(self.model, historical_record)
 
-    def history_version_fields(self, request: HttpRequest, record) -> list[VersionField]:
+    def history_version_fields(
+        self, request: HttpRequest, record: models.Model
+    ) -> list[VersionField]:
         """The past version's fields, as staff read them."""
         recorded = {field.name for field in record._meta.concrete_fields}
         return [
@@ -171,7 +184,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
             if field.name in recorded and not field.primary_key and field.name != "password"
         ]
 
-    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None):
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(
                 ["GET"], "Past versions are read-only: correct a record through its services."

@@ -1,5 +1,9 @@
 """Deployment checks of this product, run by ``manage.py check --deploy``."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Tags, Warning, register
 
@@ -11,7 +15,9 @@ PROCESS_LOCAL_CACHES = (
 
 
 @register(Tags.security, deploy=True)
-def shared_cache_check(app_configs=None, **kwargs) -> list[CheckMessage]:
+def shared_cache_check(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     """Second-factor codes are single-use and sign-in attempts are rate-limited through the
     cache: a cache each web process keeps for itself lets a code be used twice."""
     backend = settings.CACHES["default"]["BACKEND"]

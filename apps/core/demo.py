@@ -9,6 +9,7 @@ data of the domains below it.
 from collections.abc import Callable
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
 Seeder = Callable[[], list[str]]
@@ -27,5 +28,12 @@ def demo_seeders() -> list[Seeder]:
     """Return the registered seeders, lowest layer first."""
     autodiscover_modules("demo")
     layer = {config.name: index for index, config in enumerate(apps.get_app_configs())}
-    ordered = sorted(_seeders, key=lambda item: layer[apps.get_containing_app_config(item[0]).name])
+
+    def layer_of(item: tuple[str, Seeder]) -> int:
+        config = apps.get_containing_app_config(item[0])
+        if config is None:
+            raise ImproperlyConfigured(f"the demo seeder {item[0]} is in no installed app")
+        return layer[config.name]
+
+    ordered = sorted(_seeders, key=layer_of)
     return [func for _, func in ordered]

@@ -5,14 +5,17 @@ operation they act for; every history row written meanwhile (django-simple-histo
 both, whether the change came from a request, a Celery task or a management command.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
+from django.http import HttpRequest
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 _operation_id: ContextVar[int | None] = ContextVar("current_operation_id", default=None)
 _user: ContextVar[Any] = ContextVar("current_user", default=None)
@@ -52,7 +55,7 @@ class OperationStampedHistory(models.Model):
         abstract = True
 
 
-def _history_user(request=None, **kwargs) -> Any:
+def _history_user(request: HttpRequest | None = None, **kwargs: Any) -> Any:
     if request is not None and getattr(request, "user", None) and request.user.is_authenticated:
         return request.user
     return current_user()
@@ -63,7 +66,7 @@ def audited_history(**kwargs: Any) -> HistoricalRecords:
     return HistoricalRecords(bases=[OperationStampedHistory], get_user=_history_user, **kwargs)
 
 
-def _stamp_operation(sender, history_instance, **kwargs) -> None:
+def _stamp_operation(sender: type[models.Model], history_instance: Any, **kwargs: Any) -> None:
     if isinstance(history_instance, OperationStampedHistory) and (
         history_instance.history_operation_id is None
     ):
@@ -78,9 +81,20 @@ def history_stamp_custom_attrs() -> dict[str, Any]:
 pre_create_historical_record.connect(_stamp_operation, dispatch_uid="core.history.stamp")
 
 
+def history_user_set(instance: models.Model, user: Any) -> None:
+    """Name ``user`` as the author of the history row that saving ``instance`` writes."""
+    # simple-history reads this attribute of the instance when it writes the row.
+    instance._history_user = user  # type: ignore[attr-defined]
+
+
+def history_reason_set(instance: models.Model, reason: str) -> None:
+    """Give the reason of the change on the history row that saving ``instance`` writes."""
+    instance._change_reason = reason  # type: ignore[attr-defined]  # read by simple-history
+
+
 def history_bulk_record(
-    model: type[models.Model],
-    instances: list[models.Model],
+    model: type[ModelT],
+    instances: Sequence[ModelT],
     *,
     by: Any,
     reason: str = "",

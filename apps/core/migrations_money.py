@@ -70,7 +70,9 @@ def new_to_minor(value: Any) -> Any:
     return {"amount_minor": amount_minor_of(value["amount"], currency), "currency": currency}
 
 
-def json_column_rewrite(model: Any, field: str, rewritten: Callable[[dict], dict]) -> None:
+def json_column_rewrite(
+    model: Any, field: str, rewritten: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
     """Store ``rewritten(value)`` in ``field`` of every row of ``model`` holding an object."""
     changed = []
     for row in model.objects.order_by("pk").only("pk", field).iterator(chunk_size=BATCH):

@@ -19,11 +19,15 @@ irreversible, as ``RunSQL`` without ``reverse_sql`` does; a reverse part left em
 nothing.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
+from django.db.migrations.state import ProjectState
 
 REVERSE_MARKER = "--- reverse:"
 SUFFIX = ".pg.sql"
@@ -75,6 +79,8 @@ class RunPostgreSQLFile(migrations.RunSQL):
         path = Path(path)
         self.path = path.with_suffix(SUFFIX) if path.suffix == ".py" else path
         sql = sql_file_read(self.path)
+        # RunSQL also takes (statement, parameters) pairs in its list; this file has none.
+        reverse_sql: str | list[str | tuple[str, Any]] | None
         if sql.reverse is None:
             reverse_sql = None
         elif sql.reverse:
@@ -84,17 +90,29 @@ class RunPostgreSQLFile(migrations.RunSQL):
         # A list of one statement: RunSQL executes it as given rather than splitting it.
         super().__init__(sql=[sql.forward], reverse_sql=reverse_sql)
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, Sequence[Any], dict[str, Any]]:
         return Operation.deconstruct(self)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Run {self.path.name} on PostgreSQL"
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if not self.reversible:
             raise NotImplementedError(f"{self.path.name} has no {REVERSE_MARKER!r} part")
         if schema_editor.connection.vendor == "postgresql":

@@ -22,9 +22,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
 from math import lcm
+from typing import TypeGuard
 
 from babel import Locale
-from babel.numbers import parse_pattern
+from babel.numbers import NumberPattern, parse_pattern
 from iso4217 import Currency
 
 # The rounding of amounts computed from a rate (fees, preferred return, interest): half up,
@@ -180,24 +181,25 @@ class Money:
     def __str__(self) -> str:
         return f"{self.to_decimal()} {self.currency}"
 
-    def _same_currency(self, other: object) -> "Money":
+    def _same_currency(self, other: object) -> "Money | None":
+        """Return ``other`` if it is an amount in this currency, None if it is no amount."""
         if not isinstance(other, Money):
-            return NotImplemented
+            return None
         if other.currency != self.currency:
             raise CurrencyMismatch(f"cannot combine {self.currency} with {other.currency}")
         return other
 
     def __add__(self, other: "Money") -> "Money":
-        other = self._same_currency(other)
-        if other is NotImplemented:
+        same = self._same_currency(other)
+        if same is None:
             return NotImplemented
-        return Money(self.amount_minor + other.amount_minor, self.currency)
+        return Money(self.amount_minor + same.amount_minor, self.currency)
 
     def __sub__(self, other: "Money") -> "Money":
-        other = self._same_currency(other)
-        if other is NotImplemented:
+        same = self._same_currency(other)
+        if same is None:
             return NotImplemented
-        return Money(self.amount_minor - other.amount_minor, self.currency)
+        return Money(self.amount_minor - same.amount_minor, self.currency)
 
     def __neg__(self) -> "Money":
         return Money(-self.amount_minor, self.currency)
@@ -221,28 +223,28 @@ class Money:
         return [Money(part, self.currency) for part in allocate(self.amount_minor, weights)]
 
     def __lt__(self, other: "Money") -> bool:
-        other = self._same_currency(other)
-        if other is NotImplemented:
+        same = self._same_currency(other)
+        if same is None:
             return NotImplemented
-        return self.amount_minor < other.amount_minor
+        return self.amount_minor < same.amount_minor
 
     def __le__(self, other: "Money") -> bool:
-        other = self._same_currency(other)
-        if other is NotImplemented:
+        same = self._same_currency(other)
+        if same is None:
             return NotImplemented
-        return self.amount_minor <= other.amount_minor
+        return self.amount_minor <= same.amount_minor
 
     def __gt__(self, other: "Money") -> bool:
-        other = self._same_currency(other)
-        if other is NotImplemented:
+        same = self._same_currency(other)
+        if same is None:
             return NotImplemented
-        return self.amount_minor > other.amount_minor
+        return self.amount_minor > same.amount_minor
 
     def __ge__(self, other: "Money") -> bool:
-        other = self._same_currency(other)
-        if other is NotImplemented:
+        same = self._same_currency(other)
+        if same is None:
             return NotImplemented
-        return self.amount_minor >= other.amount_minor
+        return self.amount_minor >= same.amount_minor
 
 
 def _out_of_range(sign: int | Decimal, currency: str) -> str:
@@ -280,6 +282,14 @@ def _as_fraction(weight: Weight) -> Fraction:
     return Fraction(weight)
 
 
+def _all_integers(weights: Sequence[Weight]) -> TypeGuard[Sequence[int]]:
+    return all(type(weight) is int for weight in weights)
+
+
+def _all_finite_decimals(weights: Sequence[Weight]) -> TypeGuard[Sequence[Decimal]]:
+    return all(type(weight) is Decimal and weight.is_finite() for weight in weights)
+
+
 def _decimals_as_integers(weights: Sequence[Decimal]) -> list[int]:
     """Bring decimals over one common denominator as exact integers."""
     ratios = [weight.as_integer_ratio() for weight in weights]
@@ -299,9 +309,10 @@ def allocate(total: int, weights: Sequence[Weight]) -> list[int]:
         raise TypeError(f"total must be an int, not {type(total).__name__}")
     if not weights:
         raise ValueError("allocate needs at least one weight")
-    if all(type(weight) is int for weight in weights):
+    scaled: list[int]
+    if _all_integers(weights):
         scaled = list(weights)  # already over a common denominator: the fast, common case
-    elif all(type(weight) is Decimal and weight.is_finite() for weight in weights):
+    elif _all_finite_decimals(weights):
         scaled = _decimals_as_integers(weights)
     else:
         fractions = [_as_fraction(weight) for weight in weights]
@@ -333,7 +344,7 @@ def allocate(total: int, weights: Sequence[Weight]) -> list[int]:
 
 
 @cache
-def _currency_pattern(locale: str, digits: int):
+def _currency_pattern(locale: str, digits: int) -> NumberPattern:
     pattern = copy.copy(parse_pattern(Locale.parse(locale).currency_formats["standard"].pattern))
     pattern.frac_prec = (digits, digits)
     return pattern
@@ -341,4 +352,6 @@ def _currency_pattern(locale: str, digits: int):
 
 def _format(amount: Decimal, currency: str, locale: str) -> str:
     pattern = _currency_pattern(locale, minor_unit_digits(currency))
-    return pattern.apply(amount, locale, currency=currency, currency_digits=False)
+    # babel leaves ``apply`` unannotated; it returns the formatted text.
+    formatted: str = pattern.apply(amount, locale, currency=currency, currency_digits=False)
+    return formatted

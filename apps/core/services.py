@@ -19,6 +19,7 @@ from django.contrib.auth.models import Permission
 from django.db import models, transaction
 
 from apps.core.exceptions import PermissionRefused
+from apps.core.history import history_user_set
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 P = ParamSpec("P")
@@ -70,6 +71,8 @@ class UseCase(Generic[P, R]):
         target = kwargs.get(self.on) if self.on else None
         permission = self.permission
         if "{model}" in permission:  # one use case for several models: the target's decides
+            if target is None:
+                raise ValueError(f"{self.name} needs `{self.on}` to know whose permission applies")
             permission = permission.format(model=target._meta.model_name)
         return permission_refusal(by=kwargs.get("by"), permission=permission, on=target)
 
@@ -87,7 +90,7 @@ class UseCase(Generic[P, R]):
             return self.body(*args, **kwargs)
 
 
-USE_CASES: dict[str, UseCase] = {}
+USE_CASES: dict[str, UseCase[..., Any]] = {}
 
 
 def use_case(
@@ -130,7 +133,7 @@ def model_update(
         exclude=[f.name for f in instance._meta.fields if getattr(f, "protected", False)]
     )
     if by is not None:
-        instance._history_user = by
+        history_user_set(instance, by)
     update_fields = changed
     if any(f.name == "updated_at" for f in instance._meta.concrete_fields):
         update_fields = [*changed, "updated_at"]

@@ -14,7 +14,7 @@ from django.db import models
 from django_fsm import can_proceed, has_transition_perm
 
 from apps.core.exceptions import PermissionRefused, TransitionRefused
-from apps.core.history import acting
+from apps.core.history import acting, history_reason_set
 
 RecordT = TypeVar("RecordT", bound=models.Model)
 
@@ -58,12 +58,12 @@ def fsm_transition(
     history naming ``by``, ``reason`` and ``operation_id``; return the saved row."""
     with acting(user=by, operation_id=operation_id):
         # The one lock taken outside an app's locks module: any record with a lifecycle, alone.
-        locked = type(instance).objects.select_for_update(of=("self",)).get(pk=instance.pk)
+        locked = type(instance)._default_manager.select_for_update(of=("self",)).get(pk=instance.pk)
         fsm_transition_refuse_unless_allowed(instance=locked, name=name, by=by)
         getattr(locked, name)()
         for field, value in (fields or {}).items():
             setattr(locked, field, value)
         if reason:
-            locked._change_reason = reason
+            history_reason_set(locked, reason)
         locked.save()
     return locked

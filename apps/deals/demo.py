@@ -191,7 +191,7 @@ def seed_demo_deals() -> list[str]:
         approved_by=finance,
         purpose="First investment",
     )
-    paid = call.notices.order_by("pk").first()
+    paid = call.notices.earliest("pk")
     capital_call_payment_record(
         notice=paid,
         amount=Money(paid.amount_minor, "EUR"),

@@ -7,6 +7,8 @@ signed, funded and accepted, or rejected or withdrawn with reasons. Amounts are 
 deal currency's minor unit.
 """
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -18,7 +20,14 @@ from apps.core.validators import (
 )
 from apps.deals.interest import DayCount
 
-RATE = {"max_digits": 9, "decimal_places": 6, "default": 0}
+
+class _RateOptions(TypedDict):
+    max_digits: int
+    decimal_places: int
+    default: int
+
+
+RATE: _RateOptions = {"max_digits": 9, "decimal_places": 6, "default": 0}
 
 
 class AssetClass(models.TextChoices):
@@ -376,7 +385,7 @@ class DealOperation(models.Model):
         ordering = ["deal", "number"]
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name.capitalize()} {self.number} of {self.deal}"
+        return f"{str(self._meta.verbose_name).capitalize()} {self.number} of {self.deal}"
 
 
 class Closing(DealOperation):

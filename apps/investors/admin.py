@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -6,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from apps.accounts.requests import StaffRequest
 from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, VersionField, masked, run_for_each
 from apps.core.exceptions import DomainError
 from apps.investors.models import BankAccount, BeneficialOwner, Investor, SensitiveDataReveal
@@ -20,7 +23,12 @@ from apps.investors.services import (
 class BeneficialOwnerInline(admin.TabularInline):
     model = BeneficialOwner
     fk_name = "entity"
-    fields = ["name", "ownership_percent", "is_controlling_person", "country_of_residence"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "name",
+        "ownership_percent",
+        "is_controlling_person",
+        "country_of_residence",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -31,7 +39,13 @@ class BeneficialOwnerInline(admin.TabularInline):
 
 class BankAccountInline(admin.TabularInline):
     model = BankAccount
-    fields = ["holder_name", "masked_iban", "bic", "currency", "is_primary"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "holder_name",
+        "masked_iban",
+        "bic",
+        "currency",
+        "is_primary",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -108,7 +122,7 @@ class InvestorAdmin(ReadOnlyAdminMixin, HistoryAdmin):
             *super().get_urls(),
         ]
 
-    def reveal_view(self, request: HttpRequest, pk: int, field: str):
+    def reveal_view(self, request: StaffRequest, pk: int, field: str):
         investor = get_object_or_404(Investor, pk=pk)
         account, version = request.GET.get("account", ""), request.GET.get("version", "")
         if not (account or "0").isdigit() or not (version or "0").isdigit():
@@ -144,7 +158,7 @@ class InvestorAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         return request.user.has_perm("investors.change_investor")
 
     @admin.action(description="Submit KYC for review", permissions=["submit"])
-    def submit_for_review(self, request: HttpRequest, queryset) -> None:
+    def submit_for_review(self, request: StaffRequest, queryset) -> None:
         run_for_each(
             self,
             request,
@@ -154,7 +168,7 @@ class InvestorAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     @admin.action(description="Approve KYC (12 months)", permissions=["review"])
-    def approve(self, request: HttpRequest, queryset) -> None:
+    def approve(self, request: StaffRequest, queryset) -> None:
         run_for_each(
             self,
             request,

@@ -1,7 +1,12 @@
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffRequest
 from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, run_for_each
 from apps.ledger.models import Account, Entry, Operation
 from apps.ledger.selectors import balance, operation_list
@@ -13,10 +18,16 @@ from apps.ledger.services import (
     operation_submit,
 )
 
+if TYPE_CHECKING:
+    # Django's admin classes take their type parameters in the stubs only.
+    _EntryInlineBase = admin.TabularInline[Entry, Operation]
+else:
+    _EntryInlineBase = admin.TabularInline
 
-class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+
+class EntryInline(ReadOnlyAdminMixin, _EntryInlineBase):
     model = Entry
-    fields = ["account", "amount_minor", "currency", "effective_at"]
+    fields: ClassVar[tuple[str, ...]] = ("account", "amount_minor", "currency", "effective_at")
     readonly_fields = fields
     extra = 0
     show_change_link = False
@@ -41,7 +52,7 @@ class OperationAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_per_page = 50
     inlines = [EntryInline]
     actions = ["submit", "approve", "execute", "reverse", "cancel"]
-    fields = [
+    fields: list[str] = [
         "kind",
         "state",
         "description",
@@ -61,7 +72,7 @@ class OperationAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     ]
     readonly_fields = fields
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Operation]:
         return operation_list()
 
     def has_submit_permission(self, request: HttpRequest) -> bool:
@@ -80,20 +91,20 @@ class OperationAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         return request.user.has_perm("ledger.cancel_operation")
 
     @admin.action(description="Submit for approval", permissions=["submit"])
-    def submit(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def submit(self, request: StaffRequest, queryset: QuerySet[Operation]) -> None:
         self._run(request, queryset, operation_submit, "submitted")
 
     @admin.action(description="Approve (not your own)", permissions=["approve"])
-    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def approve(self, request: StaffRequest, queryset: QuerySet[Operation]) -> None:
         self._run(request, queryset, operation_approve, "approved")
 
     @admin.action(description="Execute: post to the books", permissions=["execute"])
-    def execute(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def execute(self, request: StaffRequest, queryset: QuerySet[Operation]) -> None:
         self._run(request, queryset, operation_execute, "executed")
 
     @admin.action(description="Prepare a reversal", permissions=["reverse"])
-    def reverse(self, request: HttpRequest, queryset: QuerySet) -> None:
-        def prepare(*, operation: Operation, by) -> Operation:
+    def reverse(self, request: StaffRequest, queryset: QuerySet[Operation]) -> None:
+        def prepare(*, operation: Operation, by: User) -> Operation:
             return operation_reverse(
                 operation=operation, by=by, reason=f"Reversal of {operation}, from the admin"
             )
@@ -101,13 +112,19 @@ class OperationAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         self._run(request, queryset, prepare, "prepared for reversal")
 
     @admin.action(description="Cancel (draft or submitted)", permissions=["cancel"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
-        def cancel(*, operation: Operation, by) -> Operation:
+    def cancel(self, request: StaffRequest, queryset: QuerySet[Operation]) -> None:
+        def cancel(*, operation: Operation, by: User) -> Operation:
             return operation_cancel(operation=operation, by=by, reason="Cancelled from the admin")
 
         self._run(request, queryset, cancel, "cancelled")
 
-    def _run(self, request: HttpRequest, queryset: QuerySet, service, done: str) -> None:
+    def _run(
+        self,
+        request: StaffRequest,
+        queryset: QuerySet[Operation],
+        service: Callable[..., Operation],
+        done: str,
+    ) -> None:
         run_for_each(
             self,
             request,
@@ -124,7 +141,7 @@ class AccountAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     search_fields = ["=pk", "name"]
     list_select_related = ["owner_type"]
     list_per_page = 50
-    fields = [
+    fields: list[str] = [
         "purpose",
         "currency",
         "name",

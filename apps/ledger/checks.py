@@ -8,7 +8,10 @@ release (which migrates), instead.
 
 import inspect
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
@@ -39,7 +42,9 @@ def _step_error(path: object) -> Error | None:
 
 
 @register()
-def reversal_steps_check(app_configs=None, **kwargs) -> list[CheckMessage]:
+def reversal_steps_check(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     """Every reversal step imports, takes ``original`` and ``reversal``, and is listed once."""
     paths = getattr(settings, SETTING, None)
     if isinstance(paths, str) or not isinstance(paths, list | tuple):
@@ -50,7 +55,7 @@ def reversal_steps_check(app_configs=None, **kwargs) -> list[CheckMessage]:
                 id="ledger.E001",
             )
         ]
-    errors = [error for error in map(_step_error, paths) if error is not None]
+    errors: list[CheckMessage] = [error for error in map(_step_error, paths) if error is not None]
     errors.extend(
         Error(
             f"Reversal step {path!r} is listed {times} times: it would undo its records twice.",

@@ -13,7 +13,8 @@ from apps.ledger.models import Account, Operation, SequenceCounter
 
 def operation_lock(pk: int) -> Operation:
     """Lock the operation ``pk`` and return it fresh."""
-    return Operation.objects.select_for_update(of=("self",)).get(pk=pk)
+    operation: Operation = Operation.objects.select_for_update(of=("self",)).get(pk=pk)
+    return operation
 
 
 def accounts_lock(pks: Iterable[int]) -> list[Account]:

@@ -8,6 +8,9 @@ chained by SHA-256 hashes, so a row changed behind the application's back is fou
 ``ledger_verify``. On PostgreSQL the database enforces these rules too (migration 0002).
 """
 
+from collections.abc import Iterable
+from typing import Any, ClassVar, NoReturn
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -160,6 +163,9 @@ class Operation(ConcurrentTransitionMixin, models.Model):
 
     history = audited_history(excluded_fields=["legs"])
 
+    # Django adds this manager; the stubs lose it behind django-fsm's mixin, so it is named.
+    objects: ClassVar[models.Manager["Operation"]]
+
     class Meta:
         ordering = ["-pk"]
         indexes = [models.Index(fields=["state", "kind"], name="ledger_op_state_kind_idx")]
@@ -240,16 +246,18 @@ class Operation(ConcurrentTransitionMixin, models.Model):
         """Abandon the operation before execution."""
 
 
-class EntryQuerySet(models.QuerySet):
+class EntryQuerySet(models.QuerySet["Entry"]):
     """Entries are written once: no update, no delete, through any path of the ORM."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyViolation("ledger entries cannot be updated; post a reversal instead")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyViolation("ledger entries cannot be deleted; post a reversal instead")
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable["Entry"], fields: Iterable[str], batch_size: int | None = None
+    ) -> NoReturn:
         raise AppendOnlyViolation("ledger entries cannot be updated; post a reversal instead")
 
 
@@ -291,12 +299,12 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return f"{self.money} on account #{self.account_id}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyViolation("ledger entries cannot be updated; post a reversal instead")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyViolation("ledger entries cannot be deleted; post a reversal instead")
 
     @property

@@ -15,7 +15,9 @@ from apps.core.money import Money
 from apps.ledger.models import Account, Entry, Operation
 
 
-def _entries(*, as_of: datetime | None, after_operation: Operation | None) -> models.QuerySet:
+def _entries(
+    *, as_of: datetime | None, after_operation: Operation | None
+) -> models.QuerySet[Entry]:
     entries = Entry.objects.all()
     if as_of is not None:
         entries = entries.filter(effective_at__lte=as_of)
@@ -58,20 +60,22 @@ def owner_balances(
         accounts = Account.objects.filter(
             owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk
         )
-    accounts = list(accounts.order_by("pk"))
+    ordered = list(accounts.order_by("pk"))
     totals = dict(
         _entries(as_of=as_of, after_operation=after_operation)
-        .filter(account__in=accounts)
+        .filter(account__in=ordered)
         .values("account_id")
         .annotate(total=Sum("amount_minor"))
         .values_list("account_id", "total")
     )
-    return {account: Money(totals.get(account.pk, 0), account.currency) for account in accounts}
+    return {account: Money(totals.get(account.pk, 0), account.currency) for account in ordered}
 
 
 def operation_list(*, state: str | None = None) -> models.QuerySet[Operation]:
     """Operations with their makers and checkers joined, newest first."""
-    operations = Operation.objects.select_related("created_by", "approved_by")
+    operations: models.QuerySet[Operation] = Operation.objects.select_related(
+        "created_by", "approved_by"
+    )
     if state is not None:
         operations = operations.filter(state=state)
     return operations

@@ -116,13 +116,14 @@ def account_open(
 def account_bulk_open(*, specs: Sequence[AccountSpec], by: User) -> list[Account]:
     """Open many accounts in one write, with their history rows."""
     accounts = [_account_from_spec(spec) for spec in specs]
-    return bulk_create_with_history(
+    created: list[Account] = bulk_create_with_history(
         accounts,
         Account,
         batch_size=1000,
         default_user=by,
         custom_historical_attrs=history_stamp_custom_attrs(),
     )
+    return created
 
 
 def _validated_legs(legs: Sequence[Leg], *, lock: bool = False) -> dict[int, Account]:
@@ -196,7 +197,7 @@ def operation_create(
     existing = Operation.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _same_request_or_refuse(existing, kind=kind, legs=planned)
-    operation = Operation(
+    operation: Operation = Operation(
         kind=kind,
         legs=planned,
         idempotency_key=idempotency_key,
@@ -211,12 +212,14 @@ def operation_create(
             operation.save()
     except IntegrityError:
         # The same request, made concurrently, won the race for the key.
-        existing = Operation.objects.get(idempotency_key=idempotency_key)
-        return _same_request_or_refuse(existing, kind=kind, legs=planned)
+        winner: Operation = Operation.objects.get(idempotency_key=idempotency_key)
+        return _same_request_or_refuse(winner, kind=kind, legs=planned)
     return operation
 
 
-def _same_request_or_refuse(existing: Operation, *, kind: str, legs: list[dict]) -> Operation:
+def _same_request_or_refuse(
+    existing: Operation, *, kind: str, legs: list[dict[str, Any]]
+) -> Operation:
     if existing.kind != kind or existing.legs != legs:
         raise IdempotencyConflict(
             f"idempotency key {existing.idempotency_key!r} already names operation "

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Max, Sum
@@ -30,6 +30,8 @@ from apps.ledger.services import (
     OPERATIONS_COUNTER,
     operation_digest,
 )
+
+T = TypeVar("T")
 
 CHUNK = 2000
 
@@ -167,8 +169,8 @@ def _history(check: Check) -> None:
         check.breaches.append(f"operation {pk}'s execution left no history row")
 
 
-def _chunks(rows: Iterator, size: int) -> Iterator[list]:
-    chunk = []
+def _chunks(rows: Iterator[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == size:

@@ -46,7 +46,7 @@ from apps.captable.ocf.mapping import (
 from apps.captable.ocf.package import OcfItem, OcfPackage
 from apps.captable.quantities import QUANTITY_INTEGER_DIGITS
 from apps.core.countries import country_choices
-from apps.core.money import minor_unit_digits
+from apps.core.money import Money, minor_unit_digits
 
 DEFAULT_CURRENCY = "EUR"
 MAX_ID = 200  # the length of every id column
@@ -132,6 +132,13 @@ class Draft:
     expiration_date: date | None = None
     convertible_type: str = ""
     terms: ConvertibleTerms | None = None
+
+    @property
+    def convertible_terms(self) -> ConvertibleTerms:
+        """Return the terms of a convertible, which every convertible's draft has."""
+        if self.terms is None:
+            raise ValueError(f"security {self.security_id!r} has no convertible terms")
+        return self.terms
 
 
 @dataclass
@@ -605,7 +612,7 @@ def _consumption_step(
             allowed.add(SecurityKind.STOCK)
         if draft.kind not in allowed:
             check.error(item, f"security {name!r} is a {draft.kind}; it cannot result from it")
-    taken = None
+    taken: Money | Decimal | None = None
     if rule.taken == "amount":
         check.amount(item, "amount", data["amount"])
         taken = money_from(data["amount"], rounded=True)
@@ -615,7 +622,9 @@ def _consumption_step(
             check.error(item, f"{rule.taken} must be positive")
     if rule.kind == MovementKind.TRANSFER and taken is not None:
         parts = [drafts[name] for name in results if name in drafts]
-        if rule.security_kind == SecurityKind.CONVERTIBLE:
+        total: int | Decimal
+        wanted: int | Decimal
+        if isinstance(taken, Money):  # a convertible's, whose rules all take an amount
             total = sum(part.terms.principal.amount_minor for part in parts if part.terms)
             wanted = taken.amount_minor
         else:

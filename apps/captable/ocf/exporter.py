@@ -94,6 +94,20 @@ class Moved:
     quantity: Decimal
     on: date
 
+    @property
+    def security_pk(self) -> int:
+        """The security moved: every movement but a pool's moves one."""
+        if self.security is None:
+            raise ValueError(f"movement {self.pk} moves no security")
+        return self.security
+
+    @property
+    def plan_pk(self) -> int:
+        """The plan whose pool a pool movement changes."""
+        if self.plan is None:
+            raise ValueError(f"movement {self.pk} changes no plan's pool")
+        return self.plan
+
 
 class _Export:
     """Builds the package's items for one issuer."""
@@ -197,12 +211,12 @@ class _Export:
             rest = []
             for moved in group:
                 if moved.kind == MovementKind.SPLIT:
-                    share_class = self.securities[moved.security].share_class_id
+                    share_class = self._class_pk(self.securities[moved.security_pk])
                     splits.setdefault(share_class, moved)
                 elif moved.kind == MovementKind.POOL:
-                    if self.pool_start[moved.plan] is not moved:
-                        reserved[moved.plan] += moved.quantity
-                        self._pool_adjustment(tx_id(), moved, reserved[moved.plan])
+                    if self.pool_start[moved.plan_pk] is not moved:
+                        reserved[moved.plan_pk] += moved.quantity
+                        self._pool_adjustment(tx_id(), moved, reserved[moved.plan_pk])
                 else:
                     rest.append(moved)
             for share_class, moved in splits.items():
@@ -217,9 +231,16 @@ class _Export:
                     self._consumption(tx_id(), moved, rest[index + 1 : end])
                     index = end
                 else:
-                    security = self.securities[moved.security]
+                    security = self.securities[moved.security_pk]
                     self._issuance(tx_id(), security, moved.on, moved.quantity)
                     index += 1
+
+    @staticmethod
+    def _class_pk(security: Security) -> int:
+        """Return the class of ``security``: every security but a convertible is in one."""
+        if security.share_class_id is None:
+            raise ValueError(f"{security} is in no class")
+        return security.share_class_id
 
     def _pool_adjustment(self, tx_id: str, moved: Moved, size: Decimal) -> None:
         self.transactions.append(
@@ -227,7 +248,7 @@ class _Export:
                 "id": tx_id,
                 "object_type": "TX_STOCK_PLAN_POOL_ADJUSTMENT",
                 "date": moved.on.isoformat(),
-                "stock_plan_id": self.plan_id[moved.plan],
+                "stock_plan_id": self.plan_id[moved.plan_pk],
                 "shares_reserved": numeric(size),
             }
         )
@@ -253,19 +274,20 @@ class _Export:
 
     def _issuance(self, tx_id: str, security: Security, on: date, quantity: Decimal) -> None:
         """Write the issuance of ``quantity`` of ``security`` on ``on``."""
-        common = {
+        common: dict[str, Any] = {
             "custom_id": security.security_id,
             "stakeholder_id": self.holder_id[security.stakeholder_id],
             "security_law_exemptions": [],
         }
-        vesting = {}
+        vesting: dict[str, Any] = {}
         if security.vesting_terms_id:
             vesting["vesting_terms_id"] = self.vesting_id[security.vesting_terms_id]
+        item: dict[str, Any]
         if security.kind == SecurityKind.STOCK:
-            price = self.class_price[security.share_class_id] or 0
+            price = self.class_price[self._class_pk(security)] or 0
             item = {
                 **common,
-                "stock_class_id": self.class_id[security.share_class_id],
+                "stock_class_id": self.class_id[self._class_pk(security)],
                 "share_price": monetary(price, self.currency),
                 "quantity": numeric(quantity),
                 "stock_legend_ids": [],
@@ -275,7 +297,7 @@ class _Export:
         elif security.kind == SecurityKind.OPTION:
             item = {
                 **common,
-                "stock_class_id": self.class_id[security.share_class_id],
+                "stock_class_id": self.class_id[self._class_pk(security)],
                 "compensation_type": "RSU" if security.exercise_price_minor is None else "OPTION",
                 "quantity": numeric(quantity),
                 "expiration_date": (
@@ -304,7 +326,7 @@ class _Export:
                                 "type": "FIXED_AMOUNT_CONVERSION",
                                 "converts_to_quantity": numeric(quantity),
                             },
-                            "converts_to_stock_class_id": self.class_id[security.share_class_id],
+                            "converts_to_stock_class_id": self.class_id[self._class_pk(security)],
                         },
                     }
                 ],
@@ -336,11 +358,11 @@ class _Export:
             )
 
     def _consumption(self, tx_id: str, moved: Moved, following: list[Moved]) -> None:
-        source = self.securities[moved.security]
+        source = self.securities[moved.security_pk]
         kind = moved.kind
         balance = None
         if following:
-            first = self.securities[following[0].security]
+            first = self.securities[following[0].security_pk]
             same = (
                 following[0].kind == kind
                 and first.kind == source.kind
@@ -354,28 +376,32 @@ class _Export:
         taken = held - (balance.quantity if balance else 0)
         on = moved.on
         base = self._base(tx_id, "", source, on)
-        kind_prefix = {
+        kind_prefixes: dict[str, str] = {
             SecurityKind.STOCK: "STOCK",
             SecurityKind.OPTION: "EQUITY_COMPENSATION",
             SecurityKind.WARRANT: "WARRANT",
             SecurityKind.CONVERTIBLE: "CONVERTIBLE",
-        }[source.kind]
+        }
+        kind_prefix = kind_prefixes[source.kind]
         amount = {}
         if source.kind == SecurityKind.CONVERTIBLE:
             principal = ConvertibleTerms.from_json(source.terms).principal
             if balance is not None:
                 principal = (
                     principal
-                    - ConvertibleTerms.from_json(self.securities[balance.security].terms).principal
+                    - ConvertibleTerms.from_json(
+                        self.securities[balance.security_pk].terms
+                    ).principal
                 )
             amount = {"amount": monetary(principal.amount_minor, principal.currency)}
         derived = []  # securities that need an issuance of their own
+        item: dict[str, Any]
         if kind == MovementKind.TRANSFER:
             item = {
                 **base,
                 "object_type": f"TX_{kind_prefix}_TRANSFER",
                 **(amount or {"quantity": numeric(taken)}),
-                "resulting_security_ids": [self.root[m.security] for m in results],
+                "resulting_security_ids": [self.root[m.security_pk] for m in results],
             }
             derived = results
             results = []
@@ -384,10 +410,10 @@ class _Export:
                 **base,
                 "object_type": "TX_EQUITY_COMPENSATION_EXERCISE",
                 "quantity": numeric(taken),
-                "resulting_security_ids": [self.root[m.security] for m in results],
+                "resulting_security_ids": [self.root[m.security_pk] for m in results],
             }
             if balance is not None:
-                self.root[balance.security] = self.root[source.pk]
+                self.root[balance.security_pk] = self.root[source.pk]
                 balance = None
             derived, results = results, []
         elif kind == MovementKind.EXERCISE and source.kind == SecurityKind.WARRANT:
@@ -396,7 +422,7 @@ class _Export:
                 **base,
                 "object_type": "TX_WARRANT_EXERCISE",
                 "trigger_id": f"exercise-{source.security_id}",
-                "resulting_security_ids": [self.root[m.security] for m in exercised],
+                "resulting_security_ids": [self.root[m.security_pk] for m in exercised],
             }
             derived, results, balance = exercised, [], None
         elif kind == MovementKind.CONVERSION and source.kind == SecurityKind.CONVERTIBLE:
@@ -405,7 +431,7 @@ class _Export:
                 "object_type": "TX_CONVERTIBLE_CONVERSION",
                 "reason_text": "Conversion",
                 "trigger_id": f"conversion-{source.security_id}",
-                "resulting_security_ids": [self.root[m.security] for m in results],
+                "resulting_security_ids": [self.root[m.security_pk] for m in results],
             }
             derived, results = results, []
         elif kind == MovementKind.CONVERSION and source.kind == SecurityKind.STOCK:
@@ -413,7 +439,7 @@ class _Export:
                 **base,
                 "object_type": "TX_STOCK_CONVERSION",
                 "quantity_converted": numeric(taken),
-                "resulting_security_ids": [self.root[m.security] for m in results],
+                "resulting_security_ids": [self.root[m.security_pk] for m in results],
             }
             derived, results = results, []
         elif kind == MovementKind.REPURCHASE and source.kind == SecurityKind.STOCK:
@@ -431,13 +457,13 @@ class _Export:
                 "reason_text": kind.title(),
             }
         if balance is not None:
-            item["balance_security_id"] = self.root[balance.security]
+            item["balance_security_id"] = self.root[balance.security_pk]
             derived = [balance, *derived]
         self.transactions.append(item)
         # Then the issuance of each security it creates and, should anything else have followed,
         # of those too: they are new securities.
         for result in [*derived, *results]:
-            security = self.securities[result.security]
+            security = self.securities[result.security_pk]
             result_id = self._new_id(f"{tx_id}.{security.security_id}")
             self._issuance(result_id, security, on, result.quantity)
 
@@ -459,11 +485,11 @@ class _Export:
         return item
 
     def class_items(self) -> list[dict[str, Any]]:
-        splits: dict[int, Fraction] = defaultdict(lambda: Fraction(1))
-        for item in self.transactions:
-            if item["object_type"] == "TX_STOCK_CLASS_SPLIT":
-                ratio = item["split_ratio"]
-                splits[item["stock_class_id"]] *= Fraction(
+        splits: dict[str, Fraction] = defaultdict(lambda: Fraction(1))
+        for transaction in self.transactions:
+            if transaction["object_type"] == "TX_STOCK_CLASS_SPLIT":
+                ratio = transaction["split_ratio"]
+                splits[transaction["stock_class_id"]] *= Fraction(
                     int(ratio["numerator"]), int(ratio["denominator"])
                 )
         common = next((c for c in self.classes if c.class_type == "common"), None)

@@ -37,6 +37,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -156,8 +157,12 @@ class _Writer:
         """Open the security ``draft`` issues; one resulting from ``source``, of the same kind,
         keeps its vesting start unless the package gives it its own."""
         on = date.fromisoformat(draft.item.data["date"])
+        fields: dict[str, Any]
         if draft.kind == SecurityKind.CONVERTIBLE:
-            fields = {"convertible_type": draft.convertible_type, "terms": draft.terms.to_json()}
+            fields = {
+                "convertible_type": draft.convertible_type,
+                "terms": draft.convertible_terms.to_json(),
+            }
         else:
             fields = {
                 "plan": self.plans[draft.plan] if draft.plan else None,
@@ -193,7 +198,7 @@ class _Writer:
 
     def _track(self, security: Security) -> Security:
         self.live[security.security_id] = security
-        if security.kind == SecurityKind.STOCK:
+        if security.kind == SecurityKind.STOCK and security.share_class is not None:
             self.stock_of_class[security.share_class.pk].append(security)
         return security
 
@@ -228,9 +233,10 @@ class _Writer:
         rule: Consumption = step.data["rule"]
         taken = step.data["taken"]
         balance: str | None = step.data["balance"]
-        source = self.live.get(step.needs)
-        if source is None:
-            raise InvalidMovement(f"security {step.needs!r} is not issued yet")
+        needs = step.needs
+        source = self.live.get(needs) if needs is not None else None
+        if needs is None or source is None:
+            raise InvalidMovement(f"security {needs!r} is not issued yet")
         held = self.change.units(source)
         if rule.security_kind == SecurityKind.CONVERTIBLE:
             principal = ConvertibleTerms.from_json(source.terms).principal
@@ -259,7 +265,7 @@ class _Writer:
             draft = drafts[balance]
             if taken is not None:
                 expected = (
-                    draft.terms.principal == rest_principal
+                    draft.convertible_terms.principal == rest_principal
                     if rest_principal is not None
                     else draft.quantity == rest
                 )
@@ -276,10 +282,10 @@ class _Writer:
             if rest_principal is not None:
                 terms = replace(ConvertibleTerms.from_json(terms), principal=rest_principal)
                 terms = terms.to_json()
-            copy = self._copy(source, step.on, balance or self._balance_id(step.needs), terms)
+            copy = self._copy(source, step.on, balance or self._balance_id(needs), terms)
             self._move_in(copy, rest, rule.kind, step)
             if not balance:
-                self.live[step.needs] = copy  # the source's OCF id now names what remains
+                self.live[needs] = copy  # the source's OCF id now names what remains
         new_shares = rule.kind in {MovementKind.CONVERSION, MovementKind.EXERCISE}
         for name in step.data["results"]:
             draft = drafts[name]
@@ -344,7 +350,7 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
     issuer = issuer_create.step(**plan.issuer, by=by)
     classes = {
         data["ocf_id"]: _created(
-            item, lambda data=data: share_class_create.step(issuer=issuer, by=by, **data)
+            item, partial(share_class_create.step, issuer=issuer, by=by, **data)
         )
         for item, data in plan.classes
     }
@@ -361,7 +367,8 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
     plans = {
         data["ocf_id"]: _created(
             item,
-            lambda data=data: plan_create.step(
+            partial(
+                plan_create.step,
                 issuer=issuer,
                 name=data["name"],
                 share_class=classes[data["share_class"]],
@@ -373,7 +380,7 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
     }
     vesting = {
         data["ocf_id"]: _created(
-            item, lambda data=data: vesting_terms_create.step(issuer=issuer, by=by, **data)
+            item, partial(vesting_terms_create.step, issuer=issuer, by=by, **data)
         )
         for item, data in plan.vesting
     }

@@ -75,7 +75,7 @@ STAKEHOLDER_KIND = {
     "INDIVIDUAL": StakeholderKind.INDIVIDUAL,
     "INSTITUTION": StakeholderKind.INSTITUTION,
 }
-STAKEHOLDER_TYPE = {kind: name for name, kind in STAKEHOLDER_KIND.items()}
+STAKEHOLDER_TYPE: dict[str, str] = {kind: name for name, kind in STAKEHOLDER_KIND.items()}
 
 RELATIONSHIP_ROLE = {
     "FOUNDER": StakeholderRole.FOUNDER,
@@ -92,7 +92,7 @@ RELATIONSHIP_ROLE = {
     "INVESTOR": StakeholderRole.INVESTOR,
     "OTHER": StakeholderRole.OTHER,
 }
-ROLE_RELATIONSHIP = {
+ROLE_RELATIONSHIP: dict[str, str] = {
     StakeholderRole.FOUNDER: "FOUNDER",
     StakeholderRole.EMPLOYEE: "EMPLOYEE",
     StakeholderRole.ADVISOR: "ADVISOR",
@@ -102,7 +102,7 @@ ROLE_RELATIONSHIP = {
 }
 
 CLASS_TYPE = {"COMMON": ClassType.COMMON, "PREFERRED": ClassType.PREFERRED}
-CLASS_TYPE_OCF = {
+CLASS_TYPE_OCF: dict[str, str] = {
     ClassType.COMMON: "COMMON",
     ClassType.PREFERRED: "PREFERRED",
     ClassType.UNITS: "COMMON",

@@ -146,10 +146,11 @@ def stock_convert(
     """Convert all of a share security into ``to_class`` at the classes' conversion ratios."""
 
     def build(change: Change) -> Security:
+        from_class = security.share_class
+        if from_class is None:
+            raise InvalidMovement(f"{security} is in no class: only shares convert")
         held = change.units(security)
-        ratio = Fraction(security.share_class.conversion_ratio) / Fraction(
-            to_class.conversion_ratio
-        )
+        ratio = Fraction(from_class.conversion_ratio) / Fraction(to_class.conversion_ratio)
         converted = Fraction(held) * ratio
         units = Decimal(converted.numerator) / Decimal(converted.denominator)
         change.consume(

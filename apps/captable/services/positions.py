@@ -91,6 +91,13 @@ CARRIED_TERMS = (
 )
 
 
+def _class_of(security: Security) -> ShareClass:
+    """Return the class of a share security (the database gives every share one)."""
+    if security.share_class is None:
+        raise RuntimeError(f"security {security.security_id} is in no class")
+    return security.share_class
+
+
 class Change:
     """The securities and movements of one cap table change, checked as they are added."""
 
@@ -105,7 +112,14 @@ class Change:
         self._moved: set[str] = set()
         self._class_outstanding: dict[int, Decimal] = {}
         self._pool_available: dict[int, Decimal] = {}
-        self._balances = defaultdict(int)
+        self._balances: defaultdict[str, int] = defaultdict(int)
+
+    @property
+    def _sequence(self) -> int:
+        """Return the operation's place in the ledger, given as it executes."""
+        if self.operation.sequence is None:
+            raise RuntimeError(f"{self.operation} is not executed: it moves no units yet")
+        return self.operation.sequence
 
     # --- positions, loaded once per security and kept up to date in memory --------------------
 
@@ -219,7 +233,7 @@ class Change:
                 requested=quantity_text(-quantity),
             )
         if security.kind == SecurityKind.STOCK and quantity > 0:
-            self._check_authorised(security.share_class, quantity)
+            self._check_authorised(_class_of(security), quantity)
         if (
             security.kind == SecurityKind.OPTION
             and security.plan is not None
@@ -235,9 +249,9 @@ class Change:
                 )
             self._pool_available[security.plan.pk] = available - quantity
         if security.kind == SecurityKind.STOCK:
-            key = security.share_class.pk
-            self._class_outstanding[key] = (
-                self._outstanding_in_class(security.share_class) + quantity
+            share_class = _class_of(security)
+            self._class_outstanding[share_class.pk] = (
+                self._outstanding_in_class(share_class) + quantity
             )
         self._units[security.security_id] = held + quantity
         self._moved.add(security.security_id)
@@ -253,7 +267,7 @@ class Change:
                 security_kind=security.kind,
                 stakeholder=security.stakeholder,
                 share_class=security.share_class,
-                operation_sequence=self.operation.sequence,
+                operation_sequence=self._sequence,
                 external_id=external_id,
             )
         )
@@ -375,7 +389,7 @@ class Change:
                 quantity=quantity,
                 effective_date=effective_date,
                 share_class=plan.share_class,
-                operation_sequence=self.operation.sequence,
+                operation_sequence=self._sequence,
                 external_id=external_id,
             )
         )
@@ -399,7 +413,7 @@ class Change:
             MovementSeal.objects.create(
                 operation=self.operation,
                 issuer=self.issuer,
-                operation_sequence=self.operation.sequence,
+                operation_sequence=self._sequence,
                 count=len(rows),
                 previous_digest=previous,
                 digest=seal_digest(previous, rows),
@@ -501,11 +515,13 @@ def movements_reverse(*, original: Operation, reversal: Operation) -> list[Movem
         change = Change(issuer_lock(issuer_id), reversal)
         for movement in (m for m in movements if m.issuer_id == issuer_id):
             on = max(movement.effective_date, reversed_on)
-            if movement.plan_id is not None:
+            if movement.plan is not None:
                 change.reserve_pool(
                     plan=movement.plan, quantity=-movement.quantity, effective_date=on
                 )
                 continue
+            if movement.security is None:
+                raise RuntimeError(f"movement {movement.pk} moves neither a pool nor a security")
             change.move(
                 security=movement.security,
                 kind=movement.kind,

@@ -30,7 +30,8 @@ from apps.captable.quantities import exact_sum, quantity_text
 from apps.core.history import acting, history_stamp_custom_attrs
 from apps.core.services import model_update, use_case
 
-ModelT = TypeVar("ModelT", bound=models.Model)
+# The reference data reference_update changes.
+ReferenceT = TypeVar("ReferenceT", Issuer, ShareClass, Stakeholder, EquityPlan, VestingTerms)
 
 
 @use_case(permission="captable.add_issuer")
@@ -132,7 +133,7 @@ def reference_update_refusals(*, instance: models.Model, data: dict[str, Any]) -
 
 
 @use_case(permission="captable.change_{model}", on="instance")
-def reference_update(*, instance: ModelT, data: dict[str, Any], by: User) -> ModelT:
+def reference_update(*, instance: ReferenceT, data: dict[str, Any], by: User) -> ReferenceT:
     """Change the whitelisted fields of an issuer, class, stakeholder, plan or vesting terms,
     under the issuer's lock; refuse anything else, naming each field, and write nothing."""
     issuer_id = instance.pk if isinstance(instance, Issuer) else instance.issuer_id

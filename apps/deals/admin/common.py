@@ -102,7 +102,8 @@ class FirstRowsInline(admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         shown = self.shown
 
-        class FirstRows(formset):
+        # The formset class is built by the admin at run time, hence unknown to the checker.
+        class FirstRows(formset):  # type: ignore[valid-type, misc]
             def get_queryset(self):
                 if not hasattr(self, "_first_rows"):
                     self._first_rows = super().get_queryset()[:shown]

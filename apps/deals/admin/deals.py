@@ -1,7 +1,7 @@
 """Deals and subscriptions: created and moved along through their services."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from apps.accounts.requests import StaffRequest
 from apps.captable.models import ShareClass
 from apps.compliance.rules import REGIMES
 from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, run_for_each
@@ -135,9 +136,9 @@ class DealForm(forms.ModelForm):
             for name in ("issuer", "currency"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Fixed once the deal exists."
-            self.fields["share_class"].queryset = ShareClass.objects.filter(
-                issuer=self.instance.issuer_id
-            )
+            share_class = self.fields["share_class"]
+            if isinstance(share_class, forms.ModelChoiceField):  # as for any foreign key
+                share_class.queryset = ShareClass.objects.filter(issuer=self.instance.issuer_id)
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].strip().upper()
@@ -155,7 +156,8 @@ class DealForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         """Turn the amounts into minor units of the deal's currency; the terms themselves are
         checked by the service, which names each field it refuses."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         currency = cleaned.get("currency")
         if currency is None:
             return cleaned  # the currency field says why
@@ -184,7 +186,7 @@ DEAL_FORM_RENAMED = {column: field for field, column in DEAL_AMOUNTS.items()}
 
 class SubscriptionInline(ReadOnlyAdminMixin, FirstRowsInline):
     model = Subscription
-    fields = ["investor", "amount", "accepted", "priority", "state"]
+    fields: ClassVar[tuple[str, ...]] = ("investor", "amount", "accepted", "priority", "state")
     readonly_fields = fields
     extra = 0
 
@@ -238,7 +240,7 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         return deal.state == DealState.DRAFT and request.user.has_perm("deals.change_deal")
 
     def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context=None
+        self, request: StaffRequest, form_url: str = "", extra_context=None
     ) -> HttpResponse:
         """Create a draft deal through :func:`deal_create`; a refusal is shown on the form and
         writes nothing."""
@@ -270,7 +272,7 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+        self, request: StaffRequest, object_id: str, form_url: str = "", extra_context=None
     ) -> HttpResponse:
         """Edit a draft's terms (saved with :func:`model_update`); any other deal, or a person
         who may not change deals, gets the read-only page."""
@@ -315,13 +317,13 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     @admin.action(description="Open for subscriptions", permissions=["move"])
-    def open_deals(self, request: HttpRequest, queryset) -> None:
+    def open_deals(self, request: StaffRequest, queryset) -> None:
         run_for_each(
             self, request, queryset, lambda d: deal_open(deal=d, by=request.user), "opened"
         )
 
     @admin.action(description="Start the closing", permissions=["move"])
-    def start_closing(self, request: HttpRequest, queryset) -> None:
+    def start_closing(self, request: StaffRequest, queryset) -> None:
         run_for_each(
             self,
             request,
@@ -331,7 +333,7 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     @admin.action(description="Scale subscriptions back to the hard cap", permissions=["move"])
-    def scale_back(self, request: HttpRequest, queryset) -> None:
+    def scale_back(self, request: StaffRequest, queryset) -> None:
         run_for_each(
             self,
             request,
@@ -341,7 +343,7 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     @admin.action(description="Cancel (nothing closed yet)", permissions=["move"])
-    def cancel_deals(self, request: HttpRequest, queryset) -> None:
+    def cancel_deals(self, request: StaffRequest, queryset) -> None:
         reason = f"Cancelled from the admin by {request.user}"
         run_for_each(
             self,
@@ -352,7 +354,7 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     @admin.action(description="Wind the vehicle up (no cash left)", permissions=["move"])
-    def wind_up(self, request: HttpRequest, queryset) -> None:
+    def wind_up(self, request: StaffRequest, queryset) -> None:
         reason = f"Wound up from the admin by {request.user}"
         run_for_each(
             self,
@@ -367,7 +369,7 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
 
 
 class SubscriptionForm(forms.Form):
-    """An investor's subscription to an open deal. Once valid, ``amount`` is the Money asked."""
+    """An investor's subscription to an open deal. Once valid, ``money`` is the amount asked."""
 
     deal = forms.ModelChoiceField(
         queryset=Deal.objects.filter(state=DealState.OPEN).order_by("name"),
@@ -387,14 +389,17 @@ class SubscriptionForm(forms.Form):
     def __init__(self, *args: Any, admin_site: admin.AdminSite, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         investor = self.fields["investor"]
+        if not isinstance(investor, forms.ModelChoiceField):
+            raise TypeError("the investor field is declared as a ModelChoiceField")
         investor.widget = AutocompleteSelect(
             Subscription._meta.get_field("investor"), admin_site, choices=investor.choices
         )
         investor.help_text = "Type part of the legal name, e-mail or company number."
-        self.amount: Money | None = None
+        self.money: Money | None = None
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         deal, amount = cleaned.get("deal"), cleaned.get("amount")
         if deal is None or amount is None:
             return cleaned
@@ -402,7 +407,7 @@ class SubscriptionForm(forms.Form):
             self.add_error("amount", "The amount must be more than nothing.")
             return cleaned
         try:
-            self.amount = amount_typed(amount, deal.currency)
+            self.money = amount_typed(amount, deal.currency)
         except ValidationError as error:
             self.add_error("amount", error)
         return cleaned
@@ -440,7 +445,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         return request.user.has_perm("deals.add_subscription")
 
     def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context=None
+        self, request: StaffRequest, form_url: str = "", extra_context=None
     ) -> HttpResponse:
         """Record a subscription through :func:`subscription_create`; a refusal is shown on the
         form and writes nothing."""
@@ -451,11 +456,14 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
+            money = form.money
+            if money is None:
+                raise RuntimeError("a valid subscription form has its amount in Money")
             try:
                 subscription = subscription_create(
                     deal=data["deal"],
                     investor=data["investor"],
-                    amount=form.amount,
+                    amount=money,
                     by=request.user,
                     **({} if data["priority"] is None else {"priority": data["priority"]}),
                 )
@@ -467,7 +475,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
                 self.message_user(
                     request,
                     f"Subscription of {subscription.investor} to {subscription.deal} for "
-                    f"{form.amount.format()} recorded as a draft: submit it to check the "
+                    f"{money.format()} recorded as a draft: submit it to check the "
                     "investor's eligibility.",
                     messages.SUCCESS,
                 )
@@ -487,7 +495,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         return request.user.has_perm("deals.change_subscription")
 
     @admin.action(description="Submit (checks eligibility)", permissions=["move"])
-    def submit(self, request: HttpRequest, queryset) -> None:
+    def submit(self, request: StaffRequest, queryset) -> None:
         run_for_each(
             self,
             request,
@@ -497,7 +505,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     @admin.action(description="Record the signature", permissions=["move"])
-    def sign(self, request: HttpRequest, queryset) -> None:
+    def sign(self, request: StaffRequest, queryset) -> None:
         run_for_each(
             self,
             request,
@@ -507,7 +515,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     @admin.action(description="Record the funds received", permissions=["move"])
-    def fund(self, request: HttpRequest, queryset) -> None:
+    def fund(self, request: StaffRequest, queryset) -> None:
         run_for_each(
             self,
             request,
@@ -517,7 +525,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         )
 
     @admin.action(description="Withdraw", permissions=["move"])
-    def withdraw(self, request: HttpRequest, queryset) -> None:
+    def withdraw(self, request: StaffRequest, queryset) -> None:
         reason = f"Withdrawn from the admin by {request.user}"
         run_for_each(
             self,

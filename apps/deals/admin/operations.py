@@ -1,10 +1,14 @@
 """The operations of a deal, read-only, with their reversal and defaults actions."""
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from apps.accounts.requests import StaffRequest
 from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, run_for_each
 from apps.deals.admin.common import FirstRowsInline, all_rows_link, money_column
 from apps.deals.models import (
@@ -47,6 +51,9 @@ class NoticeAmountsMixin:
 class FlagDefaultsMixin:
     """The action flagging every unpaid notice past its due date as a default."""
 
+    # Provided by the ModelAdmin this is mixed into.
+    message_user: Callable[..., None]
+
     def has_flag_defaults_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("deals.change_capitalcallnotice")
 
@@ -54,7 +61,7 @@ class FlagDefaultsMixin:
         description="Flag unpaid notices past due as defaults (all calls, not only the selected)",
         permissions=["flag_defaults"],
     )
-    def flag_defaults(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def flag_defaults(self, request: StaffRequest, queryset: QuerySet) -> None:
         flagged = capital_calls_flag_defaults(today=timezone.localdate(), by=request.user)
         if flagged:
             self.message_user(
@@ -79,7 +86,7 @@ class DealRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm("ledger.reverse_operation")
 
     @admin.action(description="Propose the reversal", permissions=["reverse"])
-    def propose_reversal(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def propose_reversal(self, request: StaffRequest, queryset: QuerySet) -> None:
         reason = f"Reversal proposed from the admin by {request.user.email}"
         run_for_each(
             self,
@@ -115,7 +122,13 @@ class ClosingAdmin(DealRecordAdmin):
 
 class CapitalCallNoticeInline(NoticeAmountsMixin, ReadOnlyAdminMixin, FirstRowsInline):
     model = CapitalCallNotice
-    fields = ["investor", "amount", "paid", "outstanding", "defaulted_at"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "investor",
+        "amount",
+        "paid",
+        "outstanding",
+        "defaulted_at",
+    )
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -197,7 +210,7 @@ class CapitalCallNoticeAdmin(
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return notices_with_paid(super().get_queryset(request))
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         return lookup == "call__id__exact" or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="deal", ordering="call__deal__name")
@@ -238,7 +251,7 @@ class CapitalCallPaymentAdmin(DealRecordAdmin):
 
 class DistributionLineInline(ReadOnlyAdminMixin, FirstRowsInline):
     model = DistributionLine
-    fields = ["investor", "amount"]
+    fields: ClassVar[tuple[str, ...]] = ("investor", "amount")
     readonly_fields = fields
     extra = 0
 
@@ -332,21 +345,36 @@ class DealRecordInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class ClosingInline(DealRecordInline):
     model = Closing
-    fields = ["number", "effective_date", "final", "amount", "state"]
+    fields: ClassVar[tuple[str, ...]] = ("number", "effective_date", "final", "amount", "state")
     readonly_fields = fields
     amount = money_column("amount_minor", "commitments accepted", "deal.currency")
 
 
 class CapitalCallInline(DealRecordInline):
     model = CapitalCall
-    fields = ["number", "call_date", "due_date", "amount", "purpose", "state"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "number",
+        "call_date",
+        "due_date",
+        "amount",
+        "purpose",
+        "state",
+    )
     readonly_fields = fields
     amount = money_column("amount_minor", "amount called", "deal.currency")
 
 
 class DistributionInline(DealRecordInline):
     model = Distribution
-    fields = ["number", "kind", "distributed_on", "proceeds", "lp", "gp", "state"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "number",
+        "kind",
+        "distributed_on",
+        "proceeds",
+        "lp",
+        "gp",
+        "state",
+    )
     readonly_fields = fields
     proceeds = money_column("proceeds_minor", "proceeds", "deal.currency")
     lp = money_column("lp_minor", "investors", "deal.currency")
@@ -355,7 +383,7 @@ class DistributionInline(DealRecordInline):
 
 class FeeChargeInline(DealRecordInline):
     model = FeeCharge
-    fields = ["number", "period_start", "period_end", "amount", "state"]
+    fields: ClassVar[tuple[str, ...]] = ("number", "period_start", "period_end", "amount", "state")
     readonly_fields = fields
     amount = money_column("amount_minor", "management fee", "deal.currency")
 
@@ -373,5 +401,5 @@ class DistributionLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     amount = money_column("amount_minor", "amount", "distribution.deal.currency")
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         return lookup == "distribution__id__exact" or super().lookup_allowed(lookup, value, request)

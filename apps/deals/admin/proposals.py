@@ -1,7 +1,7 @@
 """Proposals: operations staff propose a deal operation, finance approves and executes it."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from apps.accounts.requests import StaffRequest
 from apps.core.admin import ReadOnlyAdminMixin, run_for_each
 from apps.core.exceptions import DomainError
 from apps.core.money import Money
@@ -87,7 +88,11 @@ ACTION_PARAMS: dict[str, tuple[Param, ...]] = {
         Param("on", "on", "transfer date"),
     ),
 }
-LOOKUPS = {"notice": CapitalCallNotice, "seller": Investor, "buyer": Investor}
+LOOKUPS: dict[str, type[CapitalCallNotice] | type[Investor]] = {
+    "notice": CapitalCallNotice,
+    "seller": Investor,
+    "buyer": Investor,
+}
 
 
 class ProposalForm(forms.Form):
@@ -132,7 +137,8 @@ class ProposalForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.params: dict[str, Any] = {}
         action, deal = cleaned.get("action"), cleaned.get("deal")
         if not action or deal is None:
@@ -227,7 +233,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["deal__name"]
     list_select_related = ["deal", "operation", "created_by"]
     list_per_page = 50
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "deal",
         "action",
         "summary",
@@ -236,7 +242,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "state",
         "created_by",
         "created_at",
-    ]
+    )
     readonly_fields = fields
     actions = ["approve_and_execute", "cancel"]
 
@@ -251,8 +257,9 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.has_perm("deals.add_proposal")
 
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context=None
+    # Only signed-in staff reach the admin's views, so the request is narrowed to theirs.
+    def add_view(  # type: ignore[override]
+        self, request: StaffRequest, form_url: str = "", extra_context=None
     ) -> HttpResponse:
         """Propose an operation through :func:`deal_operation_propose`; a refusal is shown on
         the form and writes nothing."""
@@ -311,7 +318,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         description="Approve and execute (not your own proposals)",
         permissions=["approve_and_execute"],
     )
-    def approve_and_execute(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def approve_and_execute(self, request: StaffRequest, queryset: QuerySet) -> None:
         run_for_each(
             self,
             request,
@@ -321,7 +328,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     @admin.action(description="Cancel", permissions=["cancel"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def cancel(self, request: StaffRequest, queryset: QuerySet) -> None:
         reason = f"Cancelled from the admin by {request.user}"
         run_for_each(
             self,

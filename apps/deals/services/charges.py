@@ -5,6 +5,7 @@ say; each investor's fee is rounded once. A period overlapping one already charg
 reversed) is refused, so no day is charged twice.
 """
 
+from collections.abc import Iterable
 from datetime import date
 from fractions import Fraction
 
@@ -43,6 +44,7 @@ def fee_bases(deal: Deal) -> dict[int, int]:
     accepted = Subscription.objects.filter(
         deal=deal, state=SubscriptionState.ACCEPTED, accepted_minor__gt=0
     )
+    rows: Iterable[tuple[int, int | None]]
     if deal.management_fee_basis == FeeBasis.INVESTED and deal.drawn_by_calls:
         rows = (
             CapitalCallPayment.objects.filter(

@@ -52,6 +52,13 @@ def units_for(amount_minor: int, unit_price_minor: int) -> Decimal:
     return units_rounded(Decimal(amount_minor) / Decimal(unit_price_minor))
 
 
+def _accepted_minor(subscription: Subscription) -> int:
+    """Return the accepted amount of a subscription the scale-back has already settled."""
+    if subscription.accepted_minor is None:
+        raise RuntimeError(f"{subscription} has no accepted amount: closings take scaled-back ones")
+    return subscription.accepted_minor
+
+
 def _equalisation(
     deal: Deal, accepted: list[Subscription], effective_date: date
 ) -> tuple[dict[int, Money], dict[int, Money]]:
@@ -62,7 +69,7 @@ def _equalisation(
         return {}, {}
     paid = {
         s.investor_id: accrued_interest(
-            principal=Money(s.accepted_minor, currency),
+            principal=Money(_accepted_minor(s), currency),
             rate=deal.equalisation_rate,
             start=first.effective_date,
             end=effective_date,
@@ -78,7 +85,7 @@ def _equalisation(
         .order_by("pk")
         .only("investor_id", "accepted_minor")
     )
-    parts = allocate(total, [s.accepted_minor for s in earlier]) if total else []
+    parts = allocate(total, [_accepted_minor(s) for s in earlier]) if total else []
     received = {
         s.investor_id: Money(part, currency) for s, part in zip(earlier, parts, strict=True) if part
     }
@@ -142,9 +149,11 @@ def plan_closing(*, deal: Deal, by: User, effective_date: date, final: bool = Tr
     currency = deal.currency
     investors = [s.investor for s in accepted]
     rate = Fraction(deal.setup_fee_rate)
-    fees = {s.pk: setup_fee(amount=Money(s.accepted_minor, currency), rate=rate) for s in accepted}
+    fees = {
+        s.pk: setup_fee(amount=Money(_accepted_minor(s), currency), rate=rate) for s in accepted
+    }
     equalisation_paid, equalisation_received = _equalisation(deal, accepted, effective_date)
-    total = Money(sum(s.accepted_minor for s in accepted), currency)
+    total = Money(sum(_accepted_minor(s) for s in accepted), currency)
 
     earlier = Investor.objects.filter(pk__in=equalisation_received).exclude(
         pk__in=[investor.pk for investor in investors]
@@ -160,7 +169,7 @@ def plan_closing(*, deal: Deal, by: User, effective_date: date, final: bool = Tr
     for s in accepted:
         paid_now = fees[s.pk] + equalisation_paid.get(s.investor_id, Money.zero(currency))
         if not deal.drawn_by_calls:
-            paid_now += Money(s.accepted_minor, currency)
+            paid_now += Money(_accepted_minor(s), currency)
         if paid_now.amount_minor:
             legs.append(Leg(cash[s.investor_id].pk, -paid_now))
     for investor_id, money in equalisation_received.items():
@@ -174,7 +183,8 @@ def plan_closing(*, deal: Deal, by: User, effective_date: date, final: bool = Tr
             allow_negative=False,
         )
         legs.extend(
-            Leg(commitments[s.investor_id].pk, Money(s.accepted_minor, currency)) for s in accepted
+            Leg(commitments[s.investor_id].pk, Money(_accepted_minor(s), currency))
+            for s in accepted
         )
         vehicle = vehicle_account(
             deal, purpose=AccountPurpose.COMMITMENT, by=by, allow_negative=True
@@ -197,7 +207,7 @@ def plan_closing(*, deal: Deal, by: User, effective_date: date, final: bool = Tr
                 kind="stock",
                 stakeholder=stakeholders[subscription.investor_id],
                 share_class=deal.share_class,
-                quantity=units_for(subscription.accepted_minor, deal.unit_price_minor),
+                quantity=units_for(_accepted_minor(subscription), deal.unit_price_minor),
                 effective_date=effective_date,
             )
 

@@ -125,7 +125,7 @@ def stakeholders_of(
 
 def next_number(model: type[models.Model], deal: Deal) -> int:
     """Number the deal's next record of ``model`` (reversed ones keep their number)."""
-    return model.objects.filter(deal=deal).count() + 1
+    return model._default_manager.filter(deal=deal).count() + 1
 
 
 def start_of(day: date) -> datetime:

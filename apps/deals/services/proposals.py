@@ -26,6 +26,7 @@ from decimal import Decimal
 from types import NoneType, UnionType
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from apps.accounts.models import User
@@ -135,7 +136,7 @@ def decode(plan: Callable[..., Plan], name: str, stored: Any) -> Any:
             raise _unreadable(name, stored, kind)
         try:
             return kind._default_manager.get(pk=stored)
-        except kind.DoesNotExist:
+        except ObjectDoesNotExist:
             raise OperationRefused(
                 f"{name!r}: no {kind._meta.verbose_name} has the id {stored}", parameter=name
             ) from None

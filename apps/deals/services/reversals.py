@@ -9,8 +9,6 @@ reversed first: a closing with live calls, distributions, fees or transfers afte
 with payments.
 """
 
-from django.db.models import Model
-
 from apps.accounts.models import User
 from apps.core.history import history_bulk_record
 from apps.core.services import use_case
@@ -32,7 +30,10 @@ from apps.ledger.models import Operation, OperationState
 from apps.ledger.services import operation_reverse
 
 EXECUTED = OperationState.EXECUTED
-RECORDS: tuple[type[Model], ...] = (
+DealRecord = (
+    Closing | CapitalCall | CapitalCallPayment | Distribution | FeeCharge | SecondaryTransfer
+)
+RECORDS: tuple[type[DealRecord], ...] = (
     Closing,
     CapitalCall,
     CapitalCallPayment,
@@ -42,7 +43,7 @@ RECORDS: tuple[type[Model], ...] = (
 )
 
 
-def _record_of(operation: Operation) -> Model | None:
+def _record_of(operation: Operation) -> DealRecord | None:
     for model in RECORDS:
         found = model.objects.filter(operation=operation).first()
         if found is not None:
@@ -50,13 +51,13 @@ def _record_of(operation: Operation) -> Model | None:
     return None
 
 
-def _live(model: type[Model], **lookups) -> list[Model]:
+def _live(model: type[DealRecord], **lookups) -> list[DealRecord]:
     return list(model.objects.filter(operation__state=EXECUTED, **lookups))
 
 
-def _refuse_while_later(record: Model) -> None:
+def _refuse_while_later(record: DealRecord) -> None:
     """Refuse to undo ``record`` while live records stand on it."""
-    later: list[Model] = []
+    later: list[DealRecord] = []
     if isinstance(record, Closing):
         deal = record.deal
         later = [
@@ -97,6 +98,8 @@ def deal_records_reverse(*, original: Operation, reversal: Operation) -> None:
         return
     _refuse_while_later(record)
     by = reversal.approved_by
+    if by is None:
+        raise RuntimeError(f"{reversal} executes without an approver")
     if isinstance(record, Closing):
         subscriptions = subscriptions_lock(Subscription.objects.filter(closing=record))
         for subscription in subscriptions:

@@ -138,7 +138,7 @@ def _check_terms(deal: Deal) -> None:
     problems: dict[str, str] = {}
     if deal.issuer_id and deal.issuer.currency != deal.currency:
         problems["currency"] = f"the vehicle keeps its books in {deal.issuer.currency}"
-    if deal.share_class_id and deal.share_class.issuer_id != deal.issuer_id:
+    if deal.share_class is not None and deal.share_class.issuer_id != deal.issuer_id:
         problems["share_class"] = f"“{deal.share_class}” is not a class of {deal.issuer}."
     for name in RATES:
         rate = getattr(deal, name)
@@ -176,7 +176,8 @@ def _check_terms(deal: Deal) -> None:
         problems["max_ticket_minor"] = (
             f"The maximum ticket cannot be below the minimum ticket ({shown})."
         )
-    if None not in (deal.opens_on, deal.closes_on) and deal.closes_on < deal.opens_on:
+    opens_on, closes_on = deal.opens_on, deal.closes_on
+    if opens_on is not None and closes_on is not None and closes_on < opens_on:
         problems["closes_on"] = f"The deal cannot close before it opens ({deal.opens_on})."
     if problems:
         raise ValidationError(problems)
@@ -359,9 +360,11 @@ def subscriptions_scale_back(*, deal: Deal, by: User) -> dict[int, int]:
     )["total"]
     room = deal.hard_cap_minor - (taken or 0)
     parts = scaled_back(cap=room, asked=[(s.priority, s.amount_minor) for s in live])
+    accepted: dict[int, int] = {}
     for subscription, part in zip(live, parts, strict=True):
         subscription.accepted_minor = part
+        accepted[subscription.pk] = part
     with acting(user=by):
         Subscription.objects.bulk_update(live, ["accepted_minor"], batch_size=1000)
         history_bulk_record(Subscription, live, by=by)
-    return {subscription.pk: subscription.accepted_minor for subscription in live}
+    return accepted

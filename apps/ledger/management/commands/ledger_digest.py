@@ -1,6 +1,7 @@
 """Print the heads of the books' hash chains, for an auditor to keep outside the system."""
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -21,5 +22,5 @@ class Command(BaseCommand):
         "ledger_verify first."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(json.dumps(ledger_digest_take(), indent=2))

@@ -1,9 +1,10 @@
 """Re-check the books from the command line, and prove a digest kept outside them."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.ledger.verification import Digest, ledger_digest_read, ledger_verify_report
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         "or different is a breach."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--max-breaches", type=int, default=20, help="Breaches to print per check."
         )
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             help="A digest printed by ledger_digest, whose heads the books must still hold.",
         )
 
-    def handle(self, *args, max_breaches: int, digest: Path | None, **options):
+    def handle(self, *args: Any, max_breaches: int, digest: Path | None, **options: Any) -> None:
         def progress(stage: str, done: int, total: int) -> None:
             if options["verbosity"] > 1:
                 self.stderr.write(f"  {stage}: {done}/{total}")
