@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/roundtable
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: install install-dev run test test-pg lint format bench lock clean
+.PHONY: install install-dev run test test-pg lint format bench mutation lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ format: install-dev
 
 bench: install-dev
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/python -m benchmarks
+
+# Mutation testing of the financial maths, each module against its own tests (slow, not in CI).
+mutation: install-dev
+	$(BIN)/python -m mutation $(MODULES)
 
 # Re-resolve the lock files after changing the ranges in pyproject.toml.
 lock: install-dev

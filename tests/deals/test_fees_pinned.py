@@ -8,6 +8,7 @@ import pytest
 
 from apps.core.money import Money
 from apps.deals.fees import management_fee, management_fee_periods, setup_fee
+from tests.messages import exactly
 
 YEAR = (date(2025, 1, 1), date(2026, 1, 1))
 JUST_BELOW_ONE = 1 - Fraction(1, 10**9)
@@ -28,6 +29,12 @@ def fee(start: date, end: date, *, base: str = "5000000.00", rate=Decimal("0.02"
 
 def test_a_setup_fee_on_zero_is_zero():
     assert setup_fee(amount=eur("0.00"), rate=Decimal("0.03")) == eur("0.00")
+
+
+@pytest.mark.parametrize(("amount", "kind"), [(100, "int"), (Decimal("1.00"), "Decimal")])
+def test_a_setup_fee_on_anything_but_money_is_refused(amount, kind):
+    with pytest.raises(TypeError, match=exactly(f"amount must be Money, not {kind}")):
+        setup_fee(amount=amount, rate=Decimal("0.03"))
 
 
 def test_a_setup_fee_on_minus_one_cent_is_refused():

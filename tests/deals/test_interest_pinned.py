@@ -16,6 +16,7 @@ from apps.deals.interest import (
     period_bounds,
     year_fraction,
 )
+from tests.messages import exactly
 
 ACT, THIRTY = DayCount.ACT_365, DayCount.THIRTY_360
 YEAR = (date(2025, 1, 1), date(2026, 1, 1))
@@ -144,14 +145,24 @@ def test_a_zero_principal_earns_nothing():
     assert interest(YEAR, principal=eur("0.00")) == eur("0.00")
 
 
+@pytest.mark.parametrize(("principal", "kind"), [(100_000, "int"), (Decimal("1000.00"), "Decimal")])
+def test_a_principal_that_is_not_money_is_refused(principal, kind):
+    with pytest.raises(TypeError, match=exactly(f"principal must be Money, not {kind}")):
+        interest(YEAR, principal=principal)
+
+
 def test_a_principal_of_minus_one_cent_is_refused():
     with pytest.raises(ValueError, match="principal cannot be negative"):
         interest(YEAR, principal=Money(-1, "EUR"))
 
 
-@pytest.mark.parametrize("end", ["2026-01-01", datetime(2026, 1, 1)], ids=["str", "datetime"])
-def test_an_end_that_is_not_a_date_is_refused(end):
-    with pytest.raises(TypeError, match="end must be a date"):
+@pytest.mark.parametrize(
+    ("end", "kind"),
+    [("2026-01-01", "str"), (datetime(2026, 1, 1), "datetime")],
+    ids=["str", "datetime"],
+)
+def test_an_end_that_is_not_a_date_is_refused(end, kind):
+    with pytest.raises(TypeError, match=exactly(f"end must be a date, not {kind}")):
         interest((date(2025, 1, 1), end))
 
 
@@ -209,7 +220,7 @@ def test_periods_run_across_a_year_end():
 
 
 def test_a_term_of_no_days_is_refused():
-    with pytest.raises(ValueError, match="the term must last at least one day"):
+    with pytest.raises(ValueError, match=exactly("the term must last at least one day")):
         period_bounds(date(2025, 1, 1), date(2025, 1, 1), 3)
 
 
@@ -220,7 +231,8 @@ def test_minus_one_month_is_refused():
 
 @pytest.mark.parametrize("every_months", [False, 1.0], ids=["bool", "float"])
 def test_a_number_of_months_that_is_not_an_int_is_refused(every_months):
-    with pytest.raises(TypeError, match="every_months must be an int"):
+    kind = type(every_months).__name__
+    with pytest.raises(TypeError, match=exactly(f"every_months must be an int, not {kind}")):
         period_bounds(*YEAR, every_months)
 
 
