@@ -209,6 +209,7 @@ class RoundTerms:
         if shares <= 0:
             raise ValueError("the fully diluted capitalisation before the round is positive")
         object.__setattr__(self, "price_per_share", price)
+        object.__setattr__(self, "pre_money_fully_diluted_shares", shares)
         minor_unit_digits(self.currency)
 
 
