@@ -6,14 +6,32 @@ round price, the round price less its discount, or its valuation cap's price. Th
 receives the whole number of shares below ``amount / price``; the fraction left over is recorded
 in ``ConversionResult.fraction_dropped`` and is never paid out here.
 
-Cap prices:
+Cap prices. An instrument divides its valuation cap (and a BSA AIR its valuation floor) by a
+capitalisation its form defines (:class:`Capitalisation`). It always counts the shares, options
+and warrants outstanding before the round; beyond them, each standard form says whether it
+counts the plan's unallocated pool, the pool increase made in the round, and the shares the
+converting instruments receive (itself included). The defaults, from the standard forms:
 
-- a pre-money cap (pre-money SAFE, BSA AIR, note) is divided by the company's fully diluted
-  capitalisation before the round and before any conversion;
-- a post-money SAFE's cap buys the fraction ``principal / cap`` of the capitalisation that
-  includes every converting instrument (but not the round's new money). With several of them
-  converting together that capitalisation is a fixed point, solved exactly by
-  :func:`_capitalisation_with_post_money_safes`.
+======================================  ================  ===========  ======================
+form                                    unallocated pool  pool top-up  converting instruments
+======================================  ================  ===========  ======================
+pre-money SAFE (Y Combinator, original)  yes               yes          no
+post-money SAFE (Y Combinator, 2018)    yes               no           yes
+BSA AIR (French standard terms)         yes               no           no
+note (set on each note)                 yes               no           no
+======================================  ================  ===========  ======================
+
+- The pre-money SAFE's "Company Capitalization" counts the shares reserved and available under
+  the equity incentive plan and any plan increase made in connection with the equity
+  financing, and leaves out SAFEs and notes.
+- The post-money SAFE's counts every converting security and the unissued option pool, but not
+  the pool increase of the round. With several instruments counting the conversions together
+  the capitalisation is a fixed point, solved exactly by :func:`_conversion_shares`.
+- The BSA AIR's counts the shares on a fully diluted basis before the round (the pool included)
+  and neither the BSA AIR themselves nor the round's pool. A BSA AIR may carry a valuation
+  floor below which its price does not fall; on exercise its holder pays the nominal value of
+  each share, so it receives ``amount / (price - nominal)`` shares.
+- Notes differ from one form to another: their capitalisation is set on each note.
 
 Accrued interest on a note is counted ACT/365 and rounded once to the minor unit, half up, as
 every amount computed from a rate is. Annual compounding compounds each full 365-day year
@@ -21,12 +39,12 @@ exactly and adds simple interest on the compounded balance for the days left ove
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, astuple, dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
-from typing import Any
+from typing import Any, cast
 
 from apps.core.money import (
     COMPUTED_AMOUNT_ROUNDING,
@@ -53,13 +71,6 @@ def _major_units(amount: Money) -> Fraction:
     return Fraction(amount.amount_minor, 10 ** minor_unit_digits(amount.currency))
 
 
-def _post_money_cap(terms: "ConvertibleTerms") -> Fraction:
-    """Return the post-money cap of ``terms``, in major units; refuse terms without one."""
-    if terms.post_money_cap is None:
-        raise ValueError(f"a {terms.kind} without a post-money cap has none to convert at")
-    return _major_units(terms.post_money_cap)
-
-
 def _fraction_to_json(value: Fraction | None) -> str | None:
     return None if value is None else f"{value.numerator}/{value.denominator}"
 
@@ -82,13 +93,68 @@ def _amount_from_json(value: object, name: str) -> Money | None:
 
 
 @dataclass(frozen=True)
+class Capitalisation:
+    """What the capitalisation an instrument divides its cap by counts, beyond the shares,
+    options and warrants outstanding before the round.
+
+    ``unallocated_pool``: the plan's shares reserved and not yet granted; ``pool_top_up``: the
+    pool increase made in the round; ``converting_instruments``: the shares every converting
+    instrument receives, this one included.
+    """
+
+    unallocated_pool: bool
+    pool_top_up: bool
+    converting_instruments: bool
+
+    def __post_init__(self) -> None:
+        if not all(type(value) is bool for value in astuple(self)):
+            raise ValueError("a capitalisation says True or False for each part it counts")
+
+    def to_json(self) -> dict[str, bool]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> "Capitalisation":
+        if not isinstance(data, Mapping) or set(data) != set(CAPITALISATION_PARTS):
+            raise ValueError(f"a capitalisation names exactly {', '.join(CAPITALISATION_PARTS)}")
+        return cls(**data)
+
+
+CAPITALISATION_PARTS = ("unallocated_pool", "pool_top_up", "converting_instruments")
+PRE_MONEY_SAFE = Capitalisation(
+    unallocated_pool=True, pool_top_up=True, converting_instruments=False
+)
+POST_MONEY_SAFE = Capitalisation(
+    unallocated_pool=True, pool_top_up=False, converting_instruments=True
+)
+BSA_AIR = Capitalisation(unallocated_pool=True, pool_top_up=False, converting_instruments=False)
+NOTE = Capitalisation(unallocated_pool=True, pool_top_up=False, converting_instruments=False)
+
+
+STANDARD_CAPITALISATIONS = {
+    ("safe", True): POST_MONEY_SAFE,
+    ("safe", False): PRE_MONEY_SAFE,
+    ("bsa_air", True): BSA_AIR,
+    ("bsa_air", False): BSA_AIR,
+    ("note", True): NOTE,
+    ("note", False): NOTE,
+}
+
+
+def standard_capitalisation(kind: str, *, post_money: bool = True) -> Capitalisation:
+    """Return the capitalisation the standard form of ``kind`` divides its cap by."""
+    return STANDARD_CAPITALISATIONS[(kind, post_money)]
+
+
+@dataclass(frozen=True)
 class ConvertibleTerms:
     """The terms of one convertible instrument that matter when it converts.
 
     ``discount`` is taken off the round price (``Fraction(20, 100)`` for 20 %). ``post_money``
-    only concerns a SAFE with a cap: whether the cap is a post-money or a pre-money valuation;
-    a BSA AIR and a note always have a pre-money cap. ``interest_rate`` is annual and only for
-    notes, accruing from ``issue_date``.
+    only concerns a SAFE: whether it is the post-money or the pre-money form, which sets the
+    default ``capitalisation`` (see the module's table); any instrument may state its own.
+    ``interest_rate`` is annual and only for notes, accruing from ``issue_date``. Only a BSA
+    AIR carries a ``valuation_floor`` and a ``nominal_value`` (per share, in major units).
     """
 
     kind: str
@@ -99,6 +165,9 @@ class ConvertibleTerms:
     interest_rate: Fraction | None = None
     compounding: str = "simple"
     issue_date: date | None = None
+    capitalisation: Capitalisation | None = None
+    valuation_floor: Money | None = None
+    nominal_value: Fraction | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -129,13 +198,57 @@ class ConvertibleTerms:
             raise ValueError(f"compounding is one of {', '.join(COMPOUNDING)}")
         if self.issue_date is not None and not isinstance(self.issue_date, date):
             raise ValueError("the issue date is a date")
+        if self.capitalisation is None:
+            object.__setattr__(
+                self,
+                "capitalisation",
+                standard_capitalisation(self.kind, post_money=self.post_money),
+            )
+        elif not isinstance(self.capitalisation, Capitalisation):
+            raise ValueError("the capitalisation is a Capitalisation")
+        self._check_bsa_air_terms()
         if self.post_money_cap is not None and self.principal >= self.post_money_cap:
             raise ValueError("a post-money SAFE's principal is below its valuation cap")
 
+    def _check_bsa_air_terms(self) -> None:
+        floor = self.valuation_floor
+        if floor is not None:
+            if self.kind != "bsa_air":
+                raise ValueError("only a BSA AIR carries a valuation floor")
+            if not isinstance(floor, Money) or floor.amount_minor <= 0:
+                raise ValueError("the valuation floor is a positive amount")
+            if floor.currency != self.principal.currency:
+                raise ValueError("the valuation floor is in the currency of the principal")
+            if self.valuation_cap is not None and floor > self.valuation_cap:
+                raise ValueError("the valuation floor is not above the valuation cap")
+        if self.nominal_value is not None:
+            if self.kind != "bsa_air":
+                raise ValueError("only a BSA AIR has its holder pay the nominal value")
+            nominal = _exact_ratio(self.nominal_value, "nominal_value")
+            object.__setattr__(self, "nominal_value", nominal)
+            if nominal < 0:
+                raise ValueError("the nominal value is not negative")
+            if nominal and self.counts_conversions:
+                raise ValueError(
+                    "a BSA AIR paying the nominal value converts on a capitalisation "
+                    "that does not count the converting instruments"
+                )
+
+    @property
+    def counted(self) -> Capitalisation:
+        """Return the capitalisation this instrument divides its cap by (set on creation)."""
+        return cast(Capitalisation, self.capitalisation)
+
+    @property
+    def counts_conversions(self) -> bool:
+        """Say whether the capitalisation this instrument divides by counts the conversions."""
+        return self.counted.converting_instruments
+
     @property
     def uses_post_money_cap(self) -> bool:
-        """Say whether this is a SAFE whose cap is a post-money valuation."""
-        return self.kind == "safe" and self.post_money and self.valuation_cap is not None
+        """Say whether the cap is a post-money valuation: divided by a capitalisation that
+        counts the converting instruments, as the post-money SAFE's is."""
+        return self.counts_conversions and self.valuation_cap is not None
 
     @property
     def post_money_cap(self) -> Money | None:
@@ -161,6 +274,11 @@ class ConvertibleTerms:
             "interest_rate": _fraction_to_json(self.interest_rate),
             "compounding": self.compounding,
             "issue_date": None if self.issue_date is None else self.issue_date.isoformat(),
+            "capitalisation": self.counted.to_json(),
+            "valuation_floor": (
+                None if self.valuation_floor is None else self.valuation_floor.to_json()
+            ),
+            "nominal_value": _fraction_to_json(self.nominal_value),
         }
 
     @classmethod
@@ -169,6 +287,7 @@ class ConvertibleTerms:
         if not isinstance(data, Mapping) or "kind" not in data or "principal" not in data:
             raise ValueError("convertible terms need at least a kind and a principal")
         issue_date = data.get("issue_date")
+        capitalisation = data.get("capitalisation")
         principal = _amount_from_json(data["principal"], "principal")
         if principal is None:
             raise ValueError("the principal is a positive amount")
@@ -182,6 +301,11 @@ class ConvertibleTerms:
                 interest_rate=_fraction_from_json(data.get("interest_rate"), "interest_rate"),
                 compounding=data.get("compounding", "simple"),
                 issue_date=None if issue_date is None else date.fromisoformat(issue_date),
+                capitalisation=(
+                    None if capitalisation is None else Capitalisation.from_json(capitalisation)
+                ),
+                valuation_floor=_amount_from_json(data.get("valuation_floor"), "valuation_floor"),
+                nominal_value=_fraction_from_json(data.get("nominal_value"), "nominal_value"),
             )
         except (TypeError, ZeroDivisionError) as error:
             raise ValueError(f"invalid convertible terms: {error}") from None
@@ -192,40 +316,63 @@ class RoundTerms:
     """The priced round the instruments convert at.
 
     ``price_per_share`` is in major units of ``currency``. ``pre_money_fully_diluted_shares``
-    is the company's fully diluted capitalisation before the round and before any conversion:
-    the denominator of every cap price.
+    is the company's fully diluted capitalisation before the round and before any conversion,
+    ``unallocated_pool`` the part of it reserved under a plan and not yet granted, and
+    ``pool_top_up`` the pool increase the round makes: from these each instrument's
+    :class:`Capitalisation` makes the denominator of its cap price.
     """
 
     price_per_share: Fraction
     pre_money_fully_diluted_shares: Fraction | int
     conversion_date: date
     currency: str
+    unallocated_pool: Fraction | int = 0
+    pool_top_up: Fraction | int = 0
 
     def __post_init__(self) -> None:
         price = _exact_ratio(self.price_per_share, "price_per_share")
         shares = _exact_ratio(self.pre_money_fully_diluted_shares, "fully diluted shares")
+        unallocated = _exact_ratio(self.unallocated_pool, "unallocated_pool")
+        top_up = _exact_ratio(self.pool_top_up, "pool_top_up")
         if price <= 0:
             raise ValueError("the round price is positive")
         if shares <= 0:
             raise ValueError("the fully diluted capitalisation before the round is positive")
+        if not 0 <= unallocated < shares:
+            raise ValueError("the unallocated pool is part of the fully diluted capitalisation")
+        if top_up < 0:
+            raise ValueError("the pool top-up is not negative")
         object.__setattr__(self, "price_per_share", price)
         object.__setattr__(self, "pre_money_fully_diluted_shares", shares)
+        object.__setattr__(self, "unallocated_pool", unallocated)
+        object.__setattr__(self, "pool_top_up", top_up)
         minor_unit_digits(self.currency)
+
+    def capitalisation(self, definition: Capitalisation) -> Fraction:
+        """Return the capitalisation ``definition`` counts, before any conversion."""
+        total = Fraction(self.pre_money_fully_diluted_shares)
+        if not definition.unallocated_pool:
+            total -= self.unallocated_pool
+        if definition.pool_top_up:
+            total += self.pool_top_up
+        return total
 
 
 @dataclass(frozen=True)
 class ConversionResult:
     """What one instrument converts into.
 
-    ``shares`` is the whole number of shares issued, ``floor(amount / price)``;
-    ``fraction_dropped`` is the part of a share left over, so that
-    ``(shares + fraction_dropped) * price == amount`` exactly.
+    ``shares`` is the whole number of shares issued, ``floor(amount / (price - nominal))``
+    where a BSA AIR's holder pays the ``nominal_value`` of each share on exercise (nothing
+    otherwise); ``fraction_dropped`` is the part of a share left over, so that
+    ``(shares + fraction_dropped) * (price - nominal_value) == amount`` exactly.
     """
 
     shares: int
     fraction_dropped: Fraction
     price: Fraction
     amount: Fraction
+    nominal_value: Fraction = Fraction(0)
 
 
 def conversion_amount(terms: ConvertibleTerms, *, on: date) -> Fraction:
@@ -255,50 +402,81 @@ def _check_currency(terms: ConvertibleTerms, round: RoundTerms) -> None:
         )
 
 
-def _price_without_post_money_cap(terms: ConvertibleTerms, round: RoundTerms) -> Fraction:
-    """Return the lowest of the round price, the discounted price and a pre-money cap price."""
+def _price(terms: ConvertibleTerms, round: RoundTerms, capitalisation: Fraction) -> Fraction:
+    """Return the price ``terms`` converts at on ``capitalisation``: the discounted round
+    price, no higher than its cap's price and no lower than its floor's."""
     price = round.price_per_share * terms.discount_factor
-    if terms.valuation_cap is not None and not terms.uses_post_money_cap:
-        cap_price = _major_units(terms.valuation_cap) / round.pre_money_fully_diluted_shares
-        price = min(price, cap_price)
+    if terms.valuation_cap is not None:
+        price = min(price, _major_units(terms.valuation_cap) / capitalisation)
+    if terms.valuation_floor is not None:
+        price = max(price, _major_units(terms.valuation_floor) / capitalisation)
     return price
 
 
-def _capitalisation_with_post_money_safes(
-    base: Fraction, safes: Sequence[tuple[Fraction, Fraction]]
+def _exact_shares(amount: Fraction, price: Fraction, nominal: Fraction) -> Fraction:
+    if price <= nominal:
+        raise ValueError(f"the conversion price {price} does not exceed the nominal value")
+    return amount / (price - nominal)
+
+
+def _conversion_shares(
+    fixed: Fraction,
+    counting: Sequence[tuple[ConvertibleTerms, Fraction, Fraction]],
+    round: RoundTerms,
 ) -> Fraction:
-    """Solve ``T = base + sum(max(f * T, s))`` exactly for the capitalisation ``T``.
+    """Solve ``S = fixed + sum(amount / price(base + S))`` exactly for the conversion shares.
 
-    ``base`` is the fully diluted capitalisation before the round plus the shares of every
-    instrument without a post-money cap; each post-money SAFE is ``(f, s)``: the fraction
-    ``principal / cap`` its cap buys, and the shares it would get at its best other price.
-    A SAFE takes whichever is more, so its cap applies exactly when ``T >= s / f``.
-
-    The right-hand side grows with ``T`` at a slope of at most ``sum(f) < 1``, so the equation
-    has exactly one root. Within the range between two consecutive thresholds ``s / f`` it is
-    linear, and its root there is in closed form; the root lies in the one range that contains
-    it, which is found by trying each in turn.
+    ``fixed`` is what the instruments whose capitalisation does not count the conversions
+    receive; each of the others is ``(terms, amount, base)`` and divides its cap and floor by
+    ``base + S``. Each receives ``amount / price``, which is linear in ``S`` between the points
+    where its cap or its floor starts to apply, with a slope of ``amount / cap`` (or
+    ``amount / floor``) at most. Those slopes add up to less than 1, so ``S`` minus the right
+    side strictly grows and has exactly one root: between two consecutive points everything is
+    linear, and the root is found in closed form in the one range where the sign changes.
     """
-    if sum(f for f, _ in safes) >= 1:
+    most = Fraction(0)
+    for terms, amount, _ in counting:
+        steepest = terms.valuation_floor or terms.valuation_cap
+        if steepest is not None:
+            most += amount / _major_units(steepest)
+    if most >= 1:
         raise ValueError("post-money SAFEs cannot together own the whole company")
-    by_threshold = sorted(safes, key=lambda safe: safe[1] / safe[0])
-    thresholds = [s / f for f, s in by_threshold]
-    for capped in range(len(by_threshold) + 1):
-        owned = sum(f for f, _ in by_threshold[:capped])
-        uncapped = sum(s for _, s in by_threshold[capped:])
-        total = (base + uncapped) / (1 - owned)
-        below = capped == 0 or thresholds[capped - 1] <= total
-        above = capped == len(by_threshold) or total <= thresholds[capped]
-        if below and above:
-            return total
-    raise ArithmeticError("no capitalisation satisfies the post-money SAFEs")  # pragma: no cover
+
+    def excess(total: Fraction) -> Fraction:
+        received = sum(
+            amount / _price(terms, round, base + total) for terms, amount, base in counting
+        )
+        return fixed + received - total
+
+    discounted = {terms: round.price_per_share * terms.discount_factor for terms, _, _ in counting}
+    points = sorted(
+        {
+            _major_units(limit) / discounted[terms] - base
+            for terms, _, base in counting
+            for limit in (terms.valuation_cap, terms.valuation_floor)
+            if limit is not None
+        }
+        | {fixed}
+    )
+    start = points.index(fixed)
+    low, above = fixed, excess(fixed)
+    for point in points[start + 1 :]:
+        below = excess(point)
+        if below <= 0:
+            return low + above * (point - low) / (above - below)
+        low, above = point, below
+    return low + above / (above - excess(low + 1))
 
 
-def _result(amount: Fraction, price: Fraction) -> ConversionResult:
-    exact = amount / price
+def _result(amount: Fraction, price: Fraction, nominal: Fraction) -> ConversionResult:
+    exact = _exact_shares(amount, price, nominal)
     shares = floor(exact)
     return ConversionResult(
-        shares=shares, fraction_dropped=exact - shares, price=price, amount=amount
+        shares=shares,
+        fraction_dropped=exact - shares,
+        price=price,
+        amount=amount,
+        nominal_value=nominal,
     )
 
 
@@ -307,33 +485,38 @@ def convert_all(
 ) -> list[ConversionResult]:
     """Convert ``instruments`` together in ``round``; return their results in the same order.
 
-    Instruments without a post-money cap convert at their own price. Post-money SAFEs share one
-    capitalisation ``T`` that includes every converting instrument; a SAFE whose cap applies
-    converts at ``cap / T`` and so receives ``principal / cap * T`` shares.
+    Each divides its cap (and floor) by the capitalisation its terms define. Where that counts
+    the conversions, every such instrument shares one capitalisation fixed point (a post-money
+    SAFE whose cap applies receives ``principal / cap`` of it).
     """
     for terms in instruments:
         _check_currency(terms, round)
     amounts = [conversion_amount(terms, on=round.conversion_date) for terms in instruments]
-    prices = [_price_without_post_money_cap(terms, round) for terms in instruments]
-    post_money = [i for i, terms in enumerate(instruments) if terms.uses_post_money_cap]
-    if post_money:
-        others = sum(
-            (amounts[i] / prices[i] for i in range(len(instruments)) if i not in post_money),
+    bases = [round.capitalisation(terms.counted) for terms in instruments]
+    counting = [i for i, terms in enumerate(instruments) if terms.counts_conversions]
+    capitalisations = list(bases)
+    if counting:
+        fixed = sum(
+            (
+                _exact_shares(amounts[i], _price(terms, round, bases[i]), _nominal(terms))
+                for i, terms in enumerate(instruments)
+                if i not in counting
+            ),
             Fraction(0),
         )
-        safes = [
-            (
-                _major_units(instruments[i].principal) / _post_money_cap(instruments[i]),
-                amounts[i] / prices[i],
-            )
-            for i in post_money
-        ]
-        total = _capitalisation_with_post_money_safes(
-            round.pre_money_fully_diluted_shares + others, safes
+        total = _conversion_shares(
+            fixed, [(instruments[i], amounts[i], bases[i]) for i in counting], round
         )
-        for i in post_money:
-            prices[i] = min(prices[i], _post_money_cap(instruments[i]) / total)
-    return [_result(amount, price) for amount, price in zip(amounts, prices, strict=True)]
+        for i in counting:
+            capitalisations[i] = bases[i] + total
+    return [
+        _result(amount, _price(terms, round, capitalisation), _nominal(terms))
+        for terms, amount, capitalisation in zip(instruments, amounts, capitalisations, strict=True)
+    ]
+
+
+def _nominal(terms: ConvertibleTerms) -> Fraction:
+    return terms.nominal_value or Fraction(0)
 
 
 def convert(terms: ConvertibleTerms, round: RoundTerms) -> ConversionResult:

@@ -147,6 +147,11 @@ def _check_inputs(
     for holder, terms in convertibles:
         if terms.principal.currency != pre_money.currency:
             raise CurrencyMismatch(f"{holder}'s instrument is in {terms.principal.currency}")
+        if terms.valuation_floor is not None or terms.nominal_value:
+            raise ValueError(
+                f"{holder}'s BSA AIR carries a floor or a nominal value, which a pro-forma "
+                "round does not model: convert it at a given price instead"
+            )
     if not isinstance(pool_top_up_percent, int | Fraction) or isinstance(pool_top_up_percent, bool):
         raise ValueError("the pool top-up percentage is a Fraction")
     if not 0 <= pool_top_up_percent < 1:

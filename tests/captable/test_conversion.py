@@ -288,6 +288,13 @@ def test_terms_round_trip_through_json_exactly():
         "interest_rate": "2/25",
         "compounding": "annual",
         "issue_date": "2024-02-29",
+        "capitalisation": {
+            "unallocated_pool": True,
+            "pool_top_up": False,
+            "converting_instruments": False,
+        },
+        "valuation_floor": None,
+        "nominal_value": None,
     }
     assert ConvertibleTerms.from_json(data) == note
 

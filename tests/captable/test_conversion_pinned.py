@@ -1,6 +1,7 @@
 """Conversions pinned on small examples worked by hand: guards, messages, defaults, edges."""
 
 import dataclasses
+from dataclasses import astuple
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -8,14 +9,19 @@ from fractions import Fraction
 import pytest
 
 from apps.captable.conversion import (
+    BSA_AIR,
+    NOTE,
+    POST_MONEY_SAFE,
+    PRE_MONEY_SAFE,
+    Capitalisation,
     ConversionResult,
     ConvertibleTerms,
     RoundTerms,
-    _capitalisation_with_post_money_safes,
-    _post_money_cap,
+    _conversion_shares,
     conversion_amount,
     convert,
     convert_all,
+    standard_capitalisation,
 )
 from apps.core.money import CurrencyMismatch, Money
 from tests.messages import exactly
@@ -29,12 +35,13 @@ def eur(major: str) -> Money:
     return Money.from_decimal(Decimal(major), "EUR")
 
 
-def round_at(price, fully_diluted, *, on: date = ROUND_DATE) -> RoundTerms:
+def round_at(price, fully_diluted, *, on: date = ROUND_DATE, **pools) -> RoundTerms:
     return RoundTerms(
         price_per_share=price,
         pre_money_fully_diluted_shares=fully_diluted,
         conversion_date=on,
         currency="EUR",
+        **pools,
     )
 
 
@@ -290,6 +297,13 @@ def test_terms_default_to_a_post_money_cap_and_simple_interest_and_write_every_f
         "interest_rate": None,
         "compounding": "simple",
         "issue_date": None,
+        "capitalisation": {
+            "unallocated_pool": True,
+            "pool_top_up": False,
+            "converting_instruments": True,
+        },
+        "valuation_floor": None,
+        "nominal_value": None,
     }
 
 
@@ -462,23 +476,376 @@ def test_the_fixed_point_can_land_exactly_on_a_safes_threshold():
     assert (result_b.shares, result_b.price) == (500_000, Fraction(2))
 
 
-def test_when_no_cap_applies_the_capitalisation_is_the_base_plus_each_safes_own_shares():
-    # f = 0.1, own shares 2,000,000: the cap applies from T = 20,000,000 only, and
-    # T = 9,000,000 + 2,000,000 = 11,000,000 is below it.
-    safes = [(Fraction(1, 10), Fraction(2_000_000))]
+def test_when_no_cap_applies_the_conversions_are_the_fixed_ones_plus_each_safes_own_shares():
+    # At a round price of 1 with 20 % off, 1,600,000 buys 2,000,000 shares; the 10 % cap
+    # (16,000,000) applies only once 9,000,000 + S reaches 16,000,000 / 0.80 = 20,000,000, and
+    # S = 1,000,000 + 2,000,000 = 3,000,000 keeps the capitalisation at 12,000,000, below it.
+    safe = ConvertibleTerms(
+        kind="safe",
+        principal=eur("1600000"),
+        valuation_cap=eur("16000000"),
+        discount=Fraction(1, 5),
+    )
+    counting = [(safe, Fraction(1_600_000), Fraction(9_000_000))]
 
-    assert _capitalisation_with_post_money_safes(Fraction(9_000_000), safes) == 11_000_000
+    assert _conversion_shares(Fraction(1_000_000), counting, round_at(Fraction(1), 9_000_000)) == (
+        3_000_000
+    )
+
+
+# --- the capitalisation a cap is divided by ---------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("kind", "post_money"), [("bsa_air", True), ("note", True), ("safe", False)]
+    ("kind", "post_money", "standard"),
+    [
+        ("safe", False, PRE_MONEY_SAFE),
+        ("safe", True, POST_MONEY_SAFE),
+        ("bsa_air", True, BSA_AIR),
+        ("note", True, NOTE),
+    ],
 )
-def test_terms_without_a_post_money_cap_have_none_to_convert_at(kind, post_money):
-    terms = ConvertibleTerms(
-        kind=kind, principal=eur("1000.00"), valuation_cap=eur("8000.00"), post_money=post_money
+def test_each_form_divides_by_its_standard_capitalisation(kind, post_money, standard):
+    terms = ConvertibleTerms(kind=kind, principal=eur("100.00"), post_money=post_money)
+
+    assert terms.capitalisation == standard
+    assert standard_capitalisation(kind, post_money=post_money) == standard
+
+
+def test_the_standard_forms_count_what_their_definitions_count():
+    assert astuple(PRE_MONEY_SAFE) == (True, True, False)
+    assert astuple(POST_MONEY_SAFE) == (True, False, True)
+    assert astuple(BSA_AIR) == (True, False, False)
+    assert astuple(NOTE) == (True, False, False)
+
+
+def test_a_pre_money_safe_counts_the_pool_top_up_and_a_bsa_air_does_not():
+    # 1,000,000 fully diluted and a 100,000 top-up. The pre-money SAFE's 5,000,000 cap is
+    # divided by 1,100,000: 50/11 a share, 100,000 / (50/11) = 22,000 shares. The BSA AIR's by
+    # 1,000,000: 5.00 a share, 20,000 shares. The round price of 10.00 is above both.
+    round_terms = round_at(Fraction(10), 1_000_000, pool_top_up=100_000)
+    pre_money_safe = ConvertibleTerms(
+        kind="safe", principal=eur("100000"), valuation_cap=eur("5000000"), post_money=False
+    )
+    bsa_air = ConvertibleTerms(
+        kind="bsa_air", principal=eur("100000"), valuation_cap=eur("5000000")
     )
 
+    safe_result, bsa_result = convert_all([pre_money_safe, bsa_air], round_terms)
+
+    assert (safe_result.price, safe_result.shares) == (Fraction(50, 11), 22_000)
+    assert (bsa_result.price, bsa_result.shares) == (Fraction(5), 20_000)
+
+
+def test_a_capitalisation_without_the_unallocated_pool_leaves_it_out():
+    # 1,000,000 fully diluted, 200,000 of it unallocated: a 4,000,000 cap over 800,000 is 5.00
+    # a share, so 100,000 buys 20,000 shares; counting the pool it would be 4.00 and 25,000.
+    without_pool = Capitalisation(
+        unallocated_pool=False, pool_top_up=False, converting_instruments=False
+    )
+    note = ConvertibleTerms(
+        kind="note",
+        principal=eur("100000"),
+        valuation_cap=eur("4000000"),
+        capitalisation=without_pool,
+    )
+    standard = ConvertibleTerms(kind="note", principal=eur("100000"), valuation_cap=eur("4000000"))
+    round_terms = round_at(Fraction(10), 1_000_000, unallocated_pool=200_000)
+
+    assert convert(note, round_terms).shares == 20_000
+    assert convert(standard, round_terms).shares == 25_000
+
+
+def test_a_note_whose_capitalisation_counts_the_conversions_converts_as_a_post_money_safe():
+    # 1,000,000 at a 10,000,000 cap owns a tenth of T = 9,000,000 + its own shares: T =
+    # 10,000,000, 1,000,000 shares at 1.00, below the round price of 2.00.
+    note = ConvertibleTerms(
+        kind="note",
+        principal=eur("1000000"),
+        valuation_cap=eur("10000000"),
+        capitalisation=POST_MONEY_SAFE,
+    )
+
+    result = convert(note, round_at(Fraction(2), 9_000_000))
+
+    assert (result.shares, result.price) == (1_000_000, Fraction(1))
+
+
+def test_a_capitalisation_round_trips_through_json():
+    terms = ConvertibleTerms(
+        kind="note",
+        principal=eur("1000.00"),
+        capitalisation=Capitalisation(
+            unallocated_pool=False, pool_top_up=True, converting_instruments=False
+        ),
+    )
+
+    assert terms.to_json()["capitalisation"] == {
+        "unallocated_pool": False,
+        "pool_top_up": True,
+        "converting_instruments": False,
+    }
+    assert ConvertibleTerms.from_json(terms.to_json()) == terms
+
+
+def test_stored_terms_without_a_capitalisation_read_as_their_standard_form():
+    data = ConvertibleTerms(kind="safe", principal=eur("1000.00"), post_money=False).to_json()
+    del data["capitalisation"]
+
+    assert ConvertibleTerms.from_json(data).capitalisation == PRE_MONEY_SAFE
+
+
+NAMES_EACH_PART = (
+    "a capitalisation names exactly unallocated_pool, pool_top_up, converting_instruments"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"unallocated_pool": True, "pool_top_up": True}, NAMES_EACH_PART),
+        (["unallocated_pool", "pool_top_up", "converting_instruments"], NAMES_EACH_PART),
+        (
+            {"unallocated_pool": True, "pool_top_up": True, "converting_instruments": 1},
+            "a capitalisation says True or False for each part it counts",
+        ),
+    ],
+    ids=["a part missing", "not an object", "not a bool"],
+)
+def test_a_capitalisation_that_does_not_say_each_part_is_refused(data, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        Capitalisation.from_json(data)
+
+
+def test_terms_refuse_a_capitalisation_of_another_type():
+    with pytest.raises(ValueError, match=exactly("the capitalisation is a Capitalisation")):
+        ConvertibleTerms(kind="note", principal=eur("1.00"), capitalisation=(True, False, False))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"unallocated_pool": 1_000},
+            "the unallocated pool is part of the fully diluted capitalisation",
+        ),
+        (
+            {"unallocated_pool": -1},
+            "the unallocated pool is part of the fully diluted capitalisation",
+        ),
+        ({"pool_top_up": -1}, "the pool top-up is not negative"),
+        ({"pool_top_up": 0.5}, "pool_top_up is an exact ratio (Fraction, Decimal or int)"),
+    ],
+)
+def test_a_round_with_an_impossible_pool_is_refused(changes, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        round_at(Fraction(1), 1_000, **changes)
+
+
+# --- a BSA AIR's floor and nominal value ------------------------------------------------------
+
+
+def bsa_air(**changes) -> ConvertibleTerms:
+    return ConvertibleTerms(**({"kind": "bsa_air", "principal": eur("100000")} | changes))
+
+
+def test_a_bsa_air_holder_pays_the_nominal_value_of_each_share():
+    # 2.00 less 20 % is 1.60; paying 0.10 of nominal per share, 100,000 buys
+    # 100,000 / 1.50 = 66,666 2/3 shares: 66,666, and 2/3 of a share dropped.
+    result = convert(
+        bsa_air(discount=Fraction(1, 5), nominal_value=Fraction(1, 10)),
+        round_at(Fraction(2), 1_000_000),
+    )
+
+    assert (result.price, result.nominal_value) == (Fraction(8, 5), Fraction(1, 10))
+    assert (result.shares, result.fraction_dropped) == (66_666, Fraction(2, 3))
+    assert (result.shares + result.fraction_dropped) * (result.price - result.nominal_value) == (
+        result.amount
+    )
+
+
+def test_a_bsa_air_never_converts_below_its_floor():
+    # Round price 2.00, less 20 % = 1.60; the floor of 4,000,000 over 1,000,000 shares is 4.00,
+    # so the holder converts at 4.00: 25,000 shares. The cap (10.00) does not apply.
+    result = convert(
+        bsa_air(
+            discount=Fraction(1, 5),
+            valuation_cap=eur("10000000"),
+            valuation_floor=eur("4000000"),
+        ),
+        round_at(Fraction(2), 1_000_000),
+    )
+
+    assert (result.price, result.shares) == (Fraction(4), 25_000)
+
+
+def test_between_its_floor_and_its_cap_a_bsa_air_converts_at_the_discounted_price():
+    result = convert(
+        bsa_air(
+            discount=Fraction(1, 5),
+            valuation_cap=eur("10000000"),
+            valuation_floor=eur("1000000"),
+        ),
+        round_at(Fraction(5), 1_000_000),
+    )
+
+    assert (result.price, result.shares) == (Fraction(4), 25_000)
+
+
+def test_a_floor_equal_to_the_cap_fixes_the_price():
+    result = convert(
+        bsa_air(valuation_cap=eur("3000000"), valuation_floor=eur("3000000")),
+        round_at(Fraction(7), 1_000_000),
+    )
+
+    assert result.price == 3
+
+
+def test_a_conversion_price_at_the_nominal_value_is_refused():
     with pytest.raises(
-        ValueError, match=exactly(f"a {kind} without a post-money cap has none to convert at")
+        ValueError, match=exactly("the conversion price 1/10 does not exceed the nominal value")
     ):
-        _post_money_cap(terms)
+        convert(bsa_air(nominal_value=Fraction(1, 10)), round_at(Fraction(1, 10), 1_000))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"kind": "safe"}, "only a BSA AIR carries a valuation floor"),
+        ({"valuation_floor": eur("0.00")}, "the valuation floor is a positive amount"),
+        (
+            {"valuation_floor": Money(100, "USD")},
+            "the valuation floor is in the currency of the principal",
+        ),
+        (
+            {"valuation_cap": eur("999999.99")},
+            "the valuation floor is not above the valuation cap",
+        ),
+    ],
+)
+def test_an_impossible_floor_is_refused(changes, message):
+    terms = {"kind": "bsa_air", "principal": eur("100000"), "valuation_floor": eur("1000000")}
+
+    with pytest.raises(ValueError, match=exactly(message)):
+        ConvertibleTerms(**(terms | changes))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"kind": "note"}, "only a BSA AIR has its holder pay the nominal value"),
+        ({"nominal_value": Fraction(-1, 100)}, "the nominal value is not negative"),
+        ({"nominal_value": 0.01}, "nominal_value is an exact ratio (Fraction, Decimal or int)"),
+        (
+            {"capitalisation": POST_MONEY_SAFE},
+            "a BSA AIR paying the nominal value converts on a capitalisation that does not "
+            "count the converting instruments",
+        ),
+    ],
+)
+def test_an_impossible_nominal_value_is_refused(changes, message):
+    terms = {"kind": "bsa_air", "principal": eur("100000"), "nominal_value": Fraction(1, 100)}
+
+    with pytest.raises(ValueError, match=exactly(message)):
+        ConvertibleTerms(**(terms | changes))
+
+
+def test_a_floor_and_a_nominal_value_round_trip_through_json():
+    terms = bsa_air(
+        valuation_cap=eur("3000000"),
+        valuation_floor=eur("1000000"),
+        nominal_value=Decimal("0.01"),
+    )
+
+    data = terms.to_json()
+
+    assert (data["valuation_floor"], data["nominal_value"]) == (
+        {"amount": "1000000.00", "currency": "EUR"},
+        "1/100",
+    )
+    assert ConvertibleTerms.from_json(data) == terms
+
+
+def test_the_standard_capitalisation_of_a_safe_is_the_post_money_forms_unless_told():
+    assert standard_capitalisation("safe") == POST_MONEY_SAFE
+
+
+def test_a_floor_of_one_cent_and_a_nominal_value_of_zero_are_accepted():
+    terms = bsa_air(valuation_floor=eur("0.01"), nominal_value=Fraction(0))
+
+    assert (terms.valuation_floor, terms.nominal_value) == (eur("0.01"), 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"valuation_floor": {"amount": "x", "currency": "EUR"}},
+            "valuation_floor is not an amount: 'x' is not an amount written as a decimal string",
+        ),
+        ({"nominal_value": 0.01}, "nominal_value is written as an 'n/d' string"),
+    ],
+)
+def test_a_floor_or_nominal_value_that_cannot_be_read_is_refused_naming_it(changes, message):
+    data = bsa_air().to_json() | changes
+
+    with pytest.raises(ValueError, match=exactly(message)):
+        ConvertibleTerms.from_json(data)
+
+
+def test_a_round_reads_its_pools_as_exact_fractions():
+    round_terms = round_at(
+        Fraction(1), 1_000, unallocated_pool=Decimal("100.5"), pool_top_up=Decimal("20.25")
+    )
+
+    assert (round_terms.unallocated_pool, round_terms.pool_top_up) == (
+        Fraction(201, 2),
+        Fraction(81, 4),
+    )
+    assert type(round_terms.unallocated_pool) is type(round_terms.pool_top_up) is Fraction
+
+
+def test_an_unallocated_pool_that_is_not_an_exact_ratio_is_refused_naming_it():
+    with pytest.raises(
+        ValueError, match=exactly("unallocated_pool is an exact ratio (Fraction, Decimal or int)")
+    ):
+        round_at(Fraction(1), 1_000, unallocated_pool=0.5)
+
+
+def test_a_post_money_cap_that_starts_to_apply_between_the_start_and_the_fixed_point():
+    # Round price 1.00, 20 % off: 0.80. 1,000,000 at a 10,000,000 cap on 11,500,000 shares:
+    # below 12,500,000 (10,000,000 / 0.80) the SAFE converts at 0.80 into 1,250,000 shares,
+    # which would take the capitalisation past 12,500,000, so its cap applies:
+    # S = 0.1 x (11,500,000 + S), S = 11,500,000 / 9, T = 115,000,000 / 9, and the price
+    # 10,000,000 / T = 18/23 (below 0.80); 1,000,000 / (18/23) = 1,277,777 7/9 shares.
+    safe = ConvertibleTerms(
+        kind="safe",
+        principal=eur("1000000"),
+        valuation_cap=eur("10000000"),
+        discount=Fraction(1, 5),
+    )
+
+    result = convert(safe, round_at(Fraction(1), 11_500_000))
+
+    assert (result.price, result.shares, result.fraction_dropped) == (
+        Fraction(18, 23),
+        1_277_777,
+        Fraction(7, 9),
+    )
+
+
+def test_a_fixed_point_just_past_where_a_cap_starts_to_apply_is_found_on_the_capped_line():
+    # As above on 11,250,001 shares: the cap applies from S = 1,249,999, where the SAFE alone
+    # (uncapped) would take 1,250,000, one share more. Capped: S = 11,250,001 / 9 and the
+    # price 10,000,000 / (10 / 9 x 11,250,001) = 9,000,000 / 11,250,001.
+    safe = ConvertibleTerms(
+        kind="safe",
+        principal=eur("1000000"),
+        valuation_cap=eur("10000000"),
+        discount=Fraction(1, 5),
+    )
+
+    result = convert(safe, round_at(Fraction(1), 11_250_001))
+
+    assert result.price == Fraction(9_000_000, 11_250_001)
+    assert result.shares == 1_250_000

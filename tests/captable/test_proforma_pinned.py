@@ -125,6 +125,22 @@ def test_a_convertible_in_another_currency_names_the_holder_and_the_currency():
         model(pre_money=eur("1000.00"), convertibles=[("Angel", terms)])
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [{"valuation_floor": eur("100.00")}, {"nominal_value": Fraction(1, 100)}],
+    ids=["floor", "nominal value"],
+)
+def test_a_bsa_air_with_a_floor_or_a_nominal_value_is_refused_naming_the_holder(changes):
+    terms = ConvertibleTerms(kind="bsa_air", principal=eur("10.00"), **changes)
+    message = (
+        "Angel's BSA AIR carries a floor or a nominal value, which a pro-forma round does not "
+        "model: convert it at a given price instead"
+    )
+
+    with pytest.raises(ValueError, match=exactly(message)):
+        model(pre_money=eur("1000.00"), convertibles=[("Angel", terms)])
+
+
 @pytest.mark.parametrize("pool", [Decimal("0.1"), 0.1, True, False])
 def test_a_pool_percentage_that_is_not_an_int_or_a_fraction_is_refused(pool):
     with pytest.raises(ValueError, match=exactly("the pool top-up percentage is a Fraction")):
