@@ -288,16 +288,22 @@ def cap_table_pro_forma(
     conversion_date: date,
     new_class: str = "Series A",
     pool_class: str | None = None,
+    pool_target: str = "top_up",
 ) -> ProForma:
     """Model a priced round on ``issuer``'s fully diluted cap table today; write nothing.
 
     The convertibles outstanding convert at the round; the pool top-up is a share of the
-    post-money fully diluted capitalisation (see :func:`apps.captable.proforma.pro_forma_round`).
+    post-money fully diluted capitalisation, of the new shares alone or of the pool available
+    after the round (``pool_target``, see :func:`apps.captable.proforma.pro_forma_round`). The
+    plans' pools not yet granted are the unallocated pool.
     """
     today = cap_table(issuer)
     holdings = [
         Holding(
-            holder=row.holder, share_class=row.share_class, units=Fraction(row.fully_diluted_units)
+            holder=row.holder,
+            share_class=row.share_class,
+            units=Fraction(row.fully_diluted_units),
+            unallocated_pool=row.holder_id is None,
         )
         for row in today.rows
         if row.fully_diluted_units
@@ -320,6 +326,7 @@ def cap_table_pro_forma(
         new_class=new_class,
         pool_class=pool_class or (common.name if common else new_class),
         conversion_date=conversion_date,
+        pool_target=pool_target,
     )
 
 

@@ -239,13 +239,15 @@ def test_the_price_satisfies_the_pre_money_convention_and_percentages_add_up(
 
     assert sum(row.percent for row in result.rows) == Decimal("100.00")
     assert all(row.units >= 0 for row in result.rows)
-    # price * (shares before + exact conversion shares) = pre-money * (1 - p) - p * new money.
+    # price * (shares before + pool top-up + exact conversion shares) = pre-money, where the
+    # top-up is p of the post-money count: price * top-up = p * (pre-money + new money).
+    price = result.price_per_share
+    top_up = pool * Fraction(pre_money + sum(new_money), 100) / price
     conversions = convert_all(
-        instruments, RoundTerms(result.price_per_share, sum(units), CLOSING, "EUR")
+        instruments, RoundTerms(price, sum(units), CLOSING, "EUR", pool_top_up=top_up)
     )
     converted = sum(c.shares + c.fraction_dropped for c in conversions)
-    value = Fraction(pre_money, 100) * (1 - pool) - pool * Fraction(sum(new_money), 100)
-    assert result.price_per_share * (sum(units) + converted) == value
+    assert price * (sum(units) + top_up + converted) == Fraction(pre_money, 100)
     if pool:
         top_up = result.rows[-1].units
         assert Fraction(top_up, result.total_units) <= pool

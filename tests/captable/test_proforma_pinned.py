@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from apps.captable.conversion import ConvertibleTerms
+from apps.captable.conversion import Capitalisation, ConvertibleTerms
 from apps.captable.proforma import Holding, ProFormaRow, pro_forma_round
 from apps.core.money import CurrencyMismatch, Money
 from tests.messages import exactly
@@ -125,20 +125,22 @@ def test_a_convertible_in_another_currency_names_the_holder_and_the_currency():
         model(pre_money=eur("1000.00"), convertibles=[("Angel", terms)])
 
 
-@pytest.mark.parametrize(
-    "changes",
-    [{"valuation_floor": eur("100.00")}, {"nominal_value": Fraction(1, 100)}],
-    ids=["floor", "nominal value"],
-)
-def test_a_bsa_air_with_a_floor_or_a_nominal_value_is_refused_naming_the_holder(changes):
-    terms = ConvertibleTerms(kind="bsa_air", principal=eur("10.00"), **changes)
+def test_a_bsa_air_paying_the_nominal_value_is_refused_naming_the_holder():
+    terms = ConvertibleTerms(kind="bsa_air", principal=eur("10.00"), nominal_value=Fraction(1, 100))
     message = (
-        "Angel's BSA AIR carries a floor or a nominal value, which a pro-forma round does not "
+        "Angel's BSA AIR has its holder pay the nominal value, which a pro-forma round does not "
         "model: convert it at a given price instead"
     )
 
     with pytest.raises(ValueError, match=exactly(message)):
         model(pre_money=eur("1000.00"), convertibles=[("Angel", terms)])
+
+
+def test_a_pool_target_other_than_the_two_is_refused():
+    with pytest.raises(
+        ValueError, match=exactly("the pool target is one of top_up, available_pool")
+    ):
+        model(pre_money=eur("1000.00"), pool=Fraction(1, 10), pool_target="post_money")
 
 
 @pytest.mark.parametrize("pool", [Decimal("0.1"), 0.1, True, False])
@@ -482,3 +484,265 @@ def test_a_pre_money_one_cent_above_the_safe_prices_the_round_at_a_thousandth_of
         ProFormaRow("Angel", "Series A", 100_000_000, Decimal("100.00")),
     ]
     assert result.post_money == eur("1000.01")
+
+
+# --- capitalisations, pool targets and floors -------------------------------------------------
+
+
+def test_pre_and_post_money_safes_and_a_pool_top_up_in_one_round():
+    # Founders 1,000,000; pre-money 10,000,000, new money 2,000,000, a 10 % top-up:
+    # price x top-up = 10 % x 12,000,000 = 1,200,000.
+    # The pre-money SAFE (500,000, cap 5,000,000) counts the top-up: price x C =
+    # 1,000,000 x price + 1,200,000, capped from price 3.8; price x its shares
+    # = 500,000 x that / 5,000,000 = 100,000 x price + 120,000.
+    # The post-money SAFE (1,000,000, cap 10,000,000) counts the conversions but not the
+    # top-up: price x C = 10,000,000 - 1,200,000 = 8,800,000, below its cap: 1,000,000.
+    # 1,000,000 p + 1,200,000 + 100,000 p + 120,000 + 1,000,000 = 10,000,000: p = 384/55.
+    # Pre-money SAFE: C = 1,000,000 + 1,200,000 x 55/384 = 1,171,875, price 5,000,000 / C =
+    # 64/15, 117,187.5 shares. Post-money SAFE: 1,000,000 x 55/384 = 143,229 1/6. New money:
+    # 2,000,000 x 55/384 = 286,458 1/3. Top-up: floor(1,546,874 / 9) = 171,874.
+    pre_money_safe = ConvertibleTerms(
+        kind="safe", principal=eur("500000"), valuation_cap=eur("5000000"), post_money=False
+    )
+    post_money_safe = ConvertibleTerms(
+        kind="safe", principal=eur("1000000"), valuation_cap=eur("10000000")
+    )
+
+    result = model(
+        holdings=[Holding("Founders", "Ordinary", 1_000_000)],
+        pre_money=eur("10000000"),
+        new_money=[("Fund I", eur("2000000"))],
+        pool=Fraction(1, 10),
+        convertibles=[("Angel", pre_money_safe), ("Seed Fund", post_money_safe)],
+    )
+
+    assert result.price_per_share == Fraction(384, 55)
+    assert [(row.holder, row.units) for row in result.rows] == [
+        ("Founders", 1_000_000),
+        ("Angel", 117_187),
+        ("Seed Fund", 143_229),
+        ("Fund I", 286_458),
+        ("Pool: top-up", 171_874),
+    ]
+    assert result.total_units == 1_718_748
+
+
+def test_a_pool_target_counting_the_unallocated_pool_tops_it_up_to_the_target():
+    # Founders 900,000 and 100,000 unallocated; pre-money 10,000,000, new money 2,500,000, and
+    # the pool available after the round is 20 % of it: price x top-up =
+    # 20 % x 12,500,000 - 100,000 x price, so 1,000,000 p + 2,500,000 - 100,000 p = 10,000,000
+    # and p = 25/3. New money 2,500,000 / (25/3) = 300,000; top-up 200,000: 100,000 + 200,000
+    # is 20 % of 1,500,000.
+    holdings = [
+        Holding("Founders", "Ordinary", 900_000),
+        Holding("Pool: ESOP", "Ordinary", 100_000, unallocated_pool=True),
+    ]
+
+    result = model(
+        holdings=holdings,
+        pre_money=eur("10000000"),
+        new_money=[("Fund I", eur("2500000"))],
+        pool=Fraction(1, 5),
+        pool_target="available_pool",
+    )
+
+    assert result.price_per_share == Fraction(25, 3)
+    assert [(row.holder, row.units) for row in result.rows] == [
+        ("Founders", 900_000),
+        ("Pool: ESOP", 100_000),
+        ("Fund I", 300_000),
+        ("Pool: top-up", 200_000),
+    ]
+
+
+def test_a_pool_target_of_new_shares_ignores_the_unallocated_pool():
+    # The same round with the target on the top-up alone: 1,000,000 p + 2,500,000 = 10,000,000,
+    # p = 7.5; new money 333,333 1/3; top-up floor(0.2 x 1,333,333 / 0.8) = 333,333.
+    holdings = [
+        Holding("Founders", "Ordinary", 900_000),
+        Holding("Pool: ESOP", "Ordinary", 100_000, unallocated_pool=True),
+    ]
+
+    result = model(
+        holdings=holdings,
+        pre_money=eur("10000000"),
+        new_money=[("Fund I", eur("2500000"))],
+        pool=Fraction(1, 5),
+    )
+
+    assert result.price_per_share == Fraction(15, 2)
+    assert [row.units for row in result.rows] == [900_000, 100_000, 333_333, 333_333]
+
+
+def test_an_unallocated_pool_above_the_target_needs_no_top_up():
+    # 5 % of 1,000,000 is 50,000, below the 100,000 unallocated: no top-up, price 10.
+    holdings = [
+        Holding("Founders", "Ordinary", 900_000),
+        Holding("Pool: ESOP", "Ordinary", 100_000, unallocated_pool=True),
+    ]
+
+    result = model(
+        holdings=holdings,
+        pre_money=eur("10000000"),
+        pool=Fraction(1, 20),
+        pool_target="available_pool",
+    )
+
+    assert result.price_per_share == 10
+    assert result.rows[-1] == ProFormaRow("Pool: top-up", "Ordinary", 0, Decimal("0.00"))
+
+
+def test_terms_that_any_price_would_satisfy_are_refused():
+    # Only an unallocated pool of 1,000, a target of half the pool after a round of 1,000.00
+    # new money on 1,000.00 pre-money: below a price of 1.00 the top-up makes up whatever the
+    # price leaves, so every price up to 1.00 solves the round.
+    with pytest.raises(
+        ValueError, match=exactly("the terms of the round admit more than one price")
+    ):
+        model(
+            holdings=[Holding("Pool: ESOP", "Ordinary", 1_000, unallocated_pool=True)],
+            pre_money=eur("1000.00"),
+            new_money=[("Fund I", eur("1000.00"))],
+            pool=Fraction(1, 2),
+            pool_target="available_pool",
+        )
+
+
+def test_a_note_leaving_the_unallocated_pool_out_of_its_capitalisation():
+    # Founders 800,000 and 200,000 unallocated, pre-money 10,000,000; a note of 100,000 capped
+    # at 4,000,000. Leaving the pool out, its cap price is 4,000,000 / 800,000 = 5.00: 20,000
+    # shares, and 1,000,000 p + 20,000 p = 10,000,000, p = 500/51. Counting it (the standard
+    # note), 4.00: 25,000 shares, and p = 10,000,000 / 1,025,000 = 400/41.
+    holdings = [
+        Holding("Founders", "Ordinary", 800_000),
+        Holding("Pool: ESOP", "Ordinary", 200_000, unallocated_pool=True),
+    ]
+    without_pool = ConvertibleTerms(
+        kind="note",
+        principal=eur("100000"),
+        valuation_cap=eur("4000000"),
+        capitalisation=Capitalisation(
+            unallocated_pool=False, pool_top_up=False, converting_instruments=False
+        ),
+    )
+    standard = ConvertibleTerms(kind="note", principal=eur("100000"), valuation_cap=eur("4000000"))
+
+    left_out = model(
+        holdings=holdings, pre_money=eur("10000000"), convertibles=[("N", without_pool)]
+    )
+    counted = model(holdings=holdings, pre_money=eur("10000000"), convertibles=[("N", standard)])
+
+    assert (left_out.price_per_share, left_out.rows[-1].units) == (Fraction(500, 51), 20_000)
+    assert (counted.price_per_share, counted.rows[-1].units) == (Fraction(400, 41), 25_000)
+
+
+@pytest.mark.parametrize(
+    ("pool_top_up", "price", "shares"),
+    [(True, Fraction(31, 4), 161_290), (False, Fraction(63, 8), 142_857)],
+)
+def test_a_note_counting_the_conversions_and_maybe_the_top_up(pool_top_up, price, shares):
+    # Founders 1,000,000, pre-money 10,000,000, a 10 % top-up: price x top-up = 1,000,000.
+    # A note of 1,000,000 capped at 8,000,000 on a capitalisation counting the conversions:
+    # with the top-up, price x C is the whole pre-money, 10,000,000, so price x its shares =
+    # 1,250,000 and p = 7,750,000 / 1,000,000 = 31/4; its price 8,000,000 / (10,000,000 / p)
+    # = 6.20, 161,290 10/31 shares. Without, price x C = 9,000,000, price x its shares =
+    # 1,125,000 and p = 63/8; its price 8,000,000 / (9,000,000 / p) = 7.00, 142,857 1/7 shares.
+    note = ConvertibleTerms(
+        kind="note",
+        principal=eur("1000000"),
+        valuation_cap=eur("8000000"),
+        capitalisation=Capitalisation(
+            unallocated_pool=True, pool_top_up=pool_top_up, converting_instruments=True
+        ),
+    )
+
+    result = model(
+        holdings=[Holding("Founders", "Ordinary", 1_000_000)],
+        pre_money=eur("10000000"),
+        pool=Fraction(1, 10),
+        convertibles=[("N", note)],
+    )
+
+    assert result.price_per_share == price
+    assert result.rows[1].units == shares
+
+
+@pytest.mark.parametrize(
+    ("floor", "price", "shares"),
+    [("9000000", Fraction(900, 91), 11_111), ("5000000", Fraction(79, 8), 12_658)],
+    ids=["at its floor", "above its floor"],
+)
+def test_a_bsa_air_with_a_floor_in_a_round(floor, price, shares):
+    # Founders 1,000,000, pre-money 10,000,000; a BSA AIR of 100,000 at 20 % off.
+    # A 9,000,000 floor (9.00 a share) applies below 0.8 p = 9, p = 11.25:
+    # 1,000,000 p + 100,000 x p / 9 = 10,000,000, p = 900/91 (about 9.89, discounted 7.91),
+    # 100,000 / 9 = 11,111 1/9 shares.
+    # A 5,000,000 floor (5.00) applies below p = 6.25, and the round prices higher:
+    # 1,000,000 p + 100,000 / 0.8 = 10,000,000, p = 79/8, at 0.8 x 79/8 = 7.90: 12,658 shares.
+    bsa_air = ConvertibleTerms(
+        kind="bsa_air",
+        principal=eur("100000"),
+        discount=Fraction(1, 5),
+        valuation_floor=eur(floor),
+    )
+
+    result = model(
+        holdings=[Holding("Founders", "Ordinary", 1_000_000)],
+        pre_money=eur("10000000"),
+        convertibles=[("Angel", bsa_air)],
+    )
+
+    assert result.price_per_share == price
+    assert [row.units for row in result.rows] == [1_000_000, shares]
+
+
+def test_a_post_money_safe_with_a_pool_target_counting_the_unallocated_pool():
+    # Founders 900,000 and 100,000 unallocated; pre-money 10,000,000, new money 2,500,000, 20 %
+    # available after the round: price x top-up = 2,500,000 - 100,000 p. The post-money SAFE
+    # (1,000,000 at 8,000,000) counts the conversions, not the top-up: price x C = 10,000,000 -
+    # that = 7,500,000 + 100,000 p, capped from p = 5: price x its shares = 937,500 + 12,500 p.
+    # 1,000,000 p + 2,500,000 - 100,000 p + 937,500 + 12,500 p = 10,000,000: p = 525/73. Its
+    # C = 7,500,000 x 73/525 + 100,000 = 8,000,000 / 7, price 7.00: 142,857 shares. New money
+    # 2,500,000 x 73/525 = 347,619; top-up floor((20 % x 1,490,476 - 100,000) / 80 %).
+    holdings = [
+        Holding("Founders", "Ordinary", 900_000),
+        Holding("Pool: ESOP", "Ordinary", 100_000, unallocated_pool=True),
+    ]
+    safe = ConvertibleTerms(kind="safe", principal=eur("1000000"), valuation_cap=eur("8000000"))
+
+    result = model(
+        holdings=holdings,
+        pre_money=eur("10000000"),
+        new_money=[("Fund I", eur("2500000"))],
+        pool=Fraction(1, 5),
+        pool_target="available_pool",
+        convertibles=[("Seed Fund", safe)],
+    )
+
+    assert result.price_per_share == Fraction(525, 73)
+    assert [row.units for row in result.rows] == [900_000, 100_000, 142_857, 347_619, 247_619]
+
+
+def test_a_capitalisation_counting_the_conversions_but_not_the_unallocated_pool():
+    # Founders 800,000 and 200,000 unallocated, pre-money 10,000,000. A note of 1,000,000 capped
+    # at 8,000,000 whose capitalisation counts the conversions, not the pool: price x C =
+    # 10,000,000 - 200,000 p, capped up to p = 10: price x its shares = 1,250,000 - 25,000 p.
+    # 1,000,000 p + 1,250,000 - 25,000 p = 10,000,000: p = 350/39. Its C = 10,000,000 x 39/350
+    # - 200,000, price 8.75: 114,285 shares.
+    holdings = [
+        Holding("Founders", "Ordinary", 800_000),
+        Holding("Pool: ESOP", "Ordinary", 200_000, unallocated_pool=True),
+    ]
+    note = ConvertibleTerms(
+        kind="note",
+        principal=eur("1000000"),
+        valuation_cap=eur("8000000"),
+        capitalisation=Capitalisation(
+            unallocated_pool=False, pool_top_up=False, converting_instruments=True
+        ),
+    )
+
+    result = model(holdings=holdings, pre_money=eur("10000000"), convertibles=[("N", note)])
+
+    assert result.price_per_share == Fraction(350, 39)
+    assert result.rows[-1].units == 114_285

@@ -296,3 +296,35 @@ def test_operations_staff_create_an_issuer_and_a_class_in_the_admin(staff_client
         },
     )
     assert ShareClass.objects.get(issuer=issuer).history.get().history_user == operator
+
+
+def test_a_pro_forma_counts_the_plans_pool_not_yet_granted_towards_an_available_pool_target(
+    issuer, common, alice, people
+):
+    shares_issue(
+        share_class=common, stakeholder=alice, quantity=8_000_000, effective_date=D1, **people
+    )
+    plan = plan_create(issuer=issuer, name="ESOP", share_class=common, by=people["by"])
+    pool_reserve(plan=plan, quantity=2_000_000, effective_date=D1, **people)
+
+    model = cap_table_pro_forma(
+        issuer,
+        pre_money=Money(1_000_000_000, "EUR"),
+        new_money=[("Lead VC", Money(250_000_000, "EUR"))],
+        pool_top_up_percent=Fraction(1, 5),
+        conversion_date=date(2026, 6, 1),
+        pool_target="available_pool",
+    )
+
+    # The pool after the round (2,000,000 + top-up) is 20 % of it: price x top-up =
+    # 20 % x 12,500,000 - 2,000,000 x price, so 10,000,000 p + 2,500,000 - 2,000,000 p =
+    # 10,000,000 and p = 15/16. New money 2,500,000 / (15/16) = 2,666,666 2/3; the top-up
+    # floor((20 % x 12,666,666 - 2,000,000) / 80 %) = 666,666.
+    assert model.price_per_share == Fraction(15, 16)
+    rows = {row.holder: row.units for row in model.rows}
+    assert rows == {
+        "Alice Martin": 8_000_000,
+        "Pool: ESOP": 2_000_000,
+        "Lead VC": 2_666_666,
+        "Pool: top-up": 666_666,
+    }
