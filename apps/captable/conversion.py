@@ -419,6 +419,18 @@ def _exact_shares(amount: Fraction, price: Fraction, nominal: Fraction) -> Fract
     return amount / (price - nominal)
 
 
+def check_ownership(counting: Sequence[tuple[ConvertibleTerms, Fraction]]) -> None:
+    """Refuse instruments counting the conversions whose caps (or floors) would together own
+    the whole company: ``sum(amount / (floor or cap)) >= 1``, given each with its amount."""
+    owned = Fraction(0)
+    for terms, amount in counting:
+        steepest = terms.valuation_floor or terms.valuation_cap
+        if steepest is not None:
+            owned += amount / _major_units(steepest)
+    if owned >= 1:
+        raise ValueError("post-money SAFEs cannot together own the whole company")
+
+
 def _conversion_shares(
     fixed: Fraction,
     counting: Sequence[tuple[ConvertibleTerms, Fraction, Fraction]],
@@ -434,13 +446,7 @@ def _conversion_shares(
     side strictly grows and has exactly one root: between two consecutive points everything is
     linear, and the root is found in closed form in the one range where the sign changes.
     """
-    most = Fraction(0)
-    for terms, amount, _ in counting:
-        steepest = terms.valuation_floor or terms.valuation_cap
-        if steepest is not None:
-            most += amount / _major_units(steepest)
-    if most >= 1:
-        raise ValueError("post-money SAFEs cannot together own the whole company")
+    check_ownership([(terms, amount) for terms, amount, _ in counting])
 
     def excess(total: Fraction) -> Fraction:
         received = sum(

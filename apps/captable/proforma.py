@@ -34,6 +34,7 @@ from apps.captable.conversion import (
     Capitalisation,
     ConvertibleTerms,
     RoundTerms,
+    check_ownership,
     conversion_amount,
     convert_all,
 )
@@ -229,17 +230,6 @@ def _kinks(round: _Round, instruments: Sequence[ConvertibleTerms]) -> list[Fract
     return sorted(points)
 
 
-def _check_ownership(instruments: Sequence[ConvertibleTerms], conversion_date: date) -> None:
-    """Refuse instruments whose caps, counting the conversions, would own the whole company."""
-    owned = Fraction(0)
-    for terms in instruments:
-        steepest = terms.valuation_floor or terms.valuation_cap
-        if terms.counts_conversions and steepest is not None:
-            owned += conversion_amount(terms, on=conversion_date) / _major_units(steepest)
-    if owned >= 1:
-        raise ValueError("post-money SAFEs cannot together own the whole company")
-
-
 def _check_inputs(
     *,
     holdings: Sequence[Holding],
@@ -311,7 +301,13 @@ def pro_forma_round(
         counts_unallocated=pool_target == "available_pool",
     )
     instruments = [terms for _, terms in convertibles]
-    _check_ownership(instruments, conversion_date)
+    check_ownership(
+        [
+            (terms, conversion_amount(terms, on=conversion_date))
+            for terms in instruments
+            if terms.counts_conversions
+        ]
+    )
     price = _round_price(round, instruments, conversion_date)
     top_up = round.pool_top_up(price)
     conversions = convert_all(
