@@ -1,13 +1,15 @@
 from collections.abc import Callable
-from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
+from django.utils import timezone
 
 from apps.accounts.requests import StaffRequest
 from apps.captable.exports import CONTENT_TYPES, FORMATS, cap_table_export
@@ -20,7 +22,7 @@ from apps.captable.models import (
     Stakeholder,
     VestingTerms,
 )
-from apps.captable.selectors import cap_table
+from apps.captable.selectors import cap_table, convertibles_round
 from apps.captable.services import (
     REFERENCE_UPDATABLE_FIELDS,
     issuer_create,
@@ -125,21 +127,70 @@ class IssuerAdmin(ServiceSaveMixin, HistoryAdmin):
         ]
 
     def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Download the cap table in a format, as of a date and, given a price per share, with
+        the convertibles converted at it; input it cannot read is said back on the issuer."""
         issuer = get_object_or_404(Issuer, pk=pk)
         if not self.has_view_permission(request, issuer):
             raise PermissionDenied
-        fmt = request.GET.get("format", "xlsx")
-        if fmt not in FORMATS:
-            raise Http404(f"unknown format {fmt}")
+        query = request.GET.copy()
+        query.setdefault("format", "xlsx")
+        form = CapTableDownloadForm(query)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, f"The cap table was not downloaded: {error}")
+            return redirect("admin:captable_issuer_change", pk)
+        fmt, as_of = form.cleaned_data["format"], form.cleaned_data["as_of"]
+        price = form.cleaned_data["convertibles_at"]
         try:
-            as_of = date.fromisoformat(request.GET["as_of"]) if request.GET.get("as_of") else None
-        except ValueError as error:
-            raise Http404("as_of must be a date, YYYY-MM-DD") from error
-        content = cap_table_export(cap_table(issuer, as_of=as_of), fmt=fmt)
+            at = None if price is None else convertibles_round(issuer, price=price, as_of=as_of)
+            table = cap_table(issuer, as_of=as_of, convertibles_at=at)
+        except ValueError as error:  # a currency mismatch among them
+            messages.error(request, f"The cap table was not downloaded: {error}")
+            return redirect("admin:captable_issuer_change", pk)
+        content = cap_table_export(table, fmt=fmt, convertibles_at=price)
         response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-        stamp = (as_of or date.today()).isoformat()
+        stamp = (as_of or timezone.localdate()).isoformat()
         response["Content-Disposition"] = f'attachment; filename="cap-table-{pk}-{stamp}.{fmt}"'
         return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["download_form"] = CapTableDownloadForm(
+                initial={"format": "xlsx"}, currency=obj.currency
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class CapTableDownloadForm(forms.Form):
+    """What a cap table download asks: the format, the date, and a price for the convertibles."""
+
+    format = forms.ChoiceField(choices=[(fmt, fmt.upper()) for fmt in FORMATS], initial="xlsx")
+    as_of = forms.DateField(
+        required=False,
+        label="As of",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Today if empty.",
+    )
+    convertibles_at = forms.DecimalField(
+        required=False,
+        max_digits=28,
+        decimal_places=10,
+        label="Convertibles converted at",
+        help_text="A price per share: every convertible outstanding is counted fully diluted "
+        "as converted at it. Left out if empty.",
+    )
+
+    def __init__(self, *args: Any, currency: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if currency:
+            self.fields["convertibles_at"].label = f"Convertibles converted at ({currency})"
+
+    def clean_convertibles_at(self) -> Decimal | None:
+        price = self.cleaned_data["convertibles_at"]
+        if price is not None and price <= 0:
+            raise forms.ValidationError("The price per share is positive.")
+        return price
 
 
 @admin.register(ShareClass)

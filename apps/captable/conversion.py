@@ -33,6 +33,13 @@ note (set on each note)                 yes               no           no
   each share, so it receives ``amount / (price - nominal)`` shares.
 - Notes differ from one form to another: their capitalisation is set on each note.
 
+Stated prices. Prices are exact fractions unless the round states its prices rounded to
+``price_decimals`` decimals, as term sheets commonly do (4): then the capitalisations and the
+conversions counting them are solved exactly, and each instrument's conversion price (the round
+price less its discount, or its cap's or floor's price) is rounded half up to that many decimals,
+as the documents state it, before its shares are counted, so that they match the term sheet to
+the share.
+
 Accrued interest on a note is counted ACT/365 and rounded once to the minor unit, half up, as
 every amount computed from a rate is. Annual compounding compounds each full 365-day year
 exactly and adds simple interest on the compounded balance for the days left over.
@@ -41,7 +48,7 @@ exactly and adds simple interest on the compounded balance for the days left ove
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, astuple, dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import floor
 from typing import Any, cast
@@ -319,7 +326,9 @@ class RoundTerms:
     is the company's fully diluted capitalisation before the round and before any conversion,
     ``unallocated_pool`` the part of it reserved under a plan and not yet granted, and
     ``pool_top_up`` the pool increase the round makes: from these each instrument's
-    :class:`Capitalisation` makes the denominator of its cap price.
+    :class:`Capitalisation` makes the denominator of its cap price. ``price_decimals``, when
+    set, is the number of decimals the round states its prices to (see the module's "Stated
+    prices").
     """
 
     price_per_share: Fraction
@@ -328,6 +337,7 @@ class RoundTerms:
     currency: str
     unallocated_pool: Fraction | int = 0
     pool_top_up: Fraction | int = 0
+    price_decimals: int | None = None
 
     def __post_init__(self) -> None:
         price = _exact_ratio(self.price_per_share, "price_per_share")
@@ -342,11 +352,30 @@ class RoundTerms:
             raise ValueError("the unallocated pool is part of the fully diluted capitalisation")
         if top_up < 0:
             raise ValueError("the pool top-up is not negative")
+        decimals = self.price_decimals
+        if decimals is not None and (
+            isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 12
+        ):
+            raise ValueError("a round states its prices to between 0 and 12 decimals")
         object.__setattr__(self, "price_per_share", price)
         object.__setattr__(self, "pre_money_fully_diluted_shares", shares)
         object.__setattr__(self, "unallocated_pool", unallocated)
         object.__setattr__(self, "pool_top_up", top_up)
         minor_unit_digits(self.currency)
+
+    def stated(self, price: Fraction) -> Fraction:
+        """Return ``price`` as the round states it: rounded half up to ``price_decimals``
+        decimals when the round sets them, else exactly. A price that would state as zero is
+        refused."""
+        if self.price_decimals is None:
+            return price
+        scale = 10**self.price_decimals
+        stated = Fraction(round_fraction(price * scale, ROUND_HALF_UP), scale)
+        if stated <= 0:
+            raise ValueError(
+                f"the price {float(price):.3g} states as zero to {self.price_decimals} decimals"
+            )
+        return stated
 
     def capitalisation(self, definition: Capitalisation) -> Fraction:
         """Return the capitalisation ``definition`` counts, before any conversion."""
@@ -493,7 +522,8 @@ def convert_all(
 
     Each divides its cap (and floor) by the capitalisation its terms define. Where that counts
     the conversions, every such instrument shares one capitalisation fixed point (a post-money
-    SAFE whose cap applies receives ``principal / cap`` of it).
+    SAFE whose cap applies receives ``principal / cap`` of it). Each price is then stated as
+    the round states its prices (:meth:`RoundTerms.stated`).
     """
     for terms in instruments:
         _check_currency(terms, round)
@@ -516,7 +546,7 @@ def convert_all(
         for i in counting:
             capitalisations[i] = bases[i] + total
     return [
-        _result(amount, _price(terms, round, capitalisation), _nominal(terms))
+        _result(amount, round.stated(_price(terms, round, capitalisation)), _nominal(terms))
         for terms, amount, capitalisation in zip(instruments, amounts, capitalisations, strict=True)
     ]
 

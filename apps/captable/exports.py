@@ -3,9 +3,11 @@
 import csv
 import io
 import json
+from decimal import Decimal
 
 from openpyxl import Workbook
 
+from apps.captable.quantities import quantity_text
 from apps.captable.selectors import CapTable
 
 FORMATS = ("csv", "xlsx", "json")
@@ -17,10 +19,14 @@ CONTENT_TYPES = {
 }
 
 
-def cap_table_export(table: CapTable, *, fmt: str) -> bytes:
-    """Render ``table`` in ``fmt`` (one of :data:`FORMATS`)."""
+def cap_table_export(table: CapTable, *, fmt: str, convertibles_at: Decimal | None = None) -> bytes:
+    """Render ``table`` in ``fmt`` (one of :data:`FORMATS`); ``convertibles_at`` is the price
+    per share its convertibles were converted at, if they were, which the JSON and the XLSX
+    state beside the date."""
     data = table.as_json()
+    price = None if convertibles_at is None else quantity_text(convertibles_at)
     if fmt == "json":
+        data["convertibles_at"] = price
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
     lines = [[row[column] for column in COLUMNS] for row in data["rows"]]
     totals = ["Total", "", data["totals"]["units"], data["totals"]["fully_diluted_units"]]
@@ -35,7 +41,10 @@ def cap_table_export(table: CapTable, *, fmt: str) -> bytes:
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = "Cap table"
-        sheet.append([f"{data['issuer']}, as of {data['as_of'] or 'today'}"])
+        title = f"{data['issuer']}, as of {data['as_of'] or 'today'}"
+        if price is not None:
+            title += f", convertibles converted at {price} {table.issuer.currency} per share"
+        sheet.append([title])
         sheet.append(COLUMNS)
         # Quantities stay text: a spreadsheet number is a binary float.
         for line in [*lines, totals]:

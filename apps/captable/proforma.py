@@ -19,12 +19,16 @@ unrounded share counts (see :func:`_round_price`), and checked against the conve
 price. Then every party's shares are rounded down to whole shares: new money
 ``floor(amount / price)``, convertibles as :mod:`apps.captable.conversion` rounds them, and the
 pool top-up to the largest count that keeps the pool within ``p`` of the resulting table.
-Displayed percentages are rounded to two decimals by largest remainder, so they add up to
-exactly 100.00.
+Where the term sheet states the price rounded to ``price_decimals`` decimals (commonly 4), the
+price is solved exactly as above, then stated half up to that many decimals; new money and the
+convertibles are counted at the stated price (each convertible's own price stated the same way,
+see :meth:`apps.captable.conversion.RoundTerms.stated`), so that the table matches the term
+sheet to the share. Displayed percentages are rounded to two decimals by largest remainder, so
+they add up to exactly 100.00.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -272,6 +276,7 @@ def pro_forma_round(
     pool_class: str = "Ordinary",
     conversion_date: date,
     pool_target: str = "top_up",
+    price_decimals: int | None = None,
 ) -> ProForma:
     """Model a priced round on ``holdings`` and return the table it would produce.
 
@@ -279,7 +284,7 @@ def pro_forma_round(
     ``"Pool: top-up"`` in ``pool_class``. Rows come in this order: the holdings as given, the
     convertibles, the new money, then the pool top-up if there is one. ``pool_target`` says
     what ``pool_top_up_percent`` is a share of the post-money fully diluted count for (one of
-    ``POOL_TARGETS``).
+    ``POOL_TARGETS``); ``price_decimals``, when set, the decimals the round states its price to.
     """
     if pool_target not in POOL_TARGETS:
         raise ValueError(f"the pool target is one of {', '.join(POOL_TARGETS)}")
@@ -310,20 +315,22 @@ def pro_forma_round(
     )
     price = _round_price(round, instruments, conversion_date)
     top_up = round.pool_top_up(price)
-    conversions = convert_all(
-        instruments,
-        RoundTerms(
-            price_per_share=price,
-            pre_money_fully_diluted_shares=round.fully_diluted,
-            conversion_date=conversion_date,
-            currency=pre_money.currency,
-            unallocated_pool=round.unallocated,
-            pool_top_up=top_up,
-        ),
+    exact = RoundTerms(
+        price_per_share=price,
+        pre_money_fully_diluted_shares=round.fully_diluted,
+        conversion_date=conversion_date,
+        currency=pre_money.currency,
+        unallocated_pool=round.unallocated,
+        pool_top_up=top_up,
     )
+    conversions = convert_all(instruments, exact)
     converted = sum(result.shares + result.fraction_dropped for result in conversions)
     if price * (round.fully_diluted + top_up + converted) != round.pre_money:  # pragma: no cover
         raise ArithmeticError("the round price and the conversions disagree")
+    if price_decimals is not None:
+        stated = replace(exact, price_decimals=price_decimals)
+        price = stated.stated(price)
+        conversions = convert_all(instruments, replace(stated, price_per_share=price))
 
     table = [(holding.holder, holding.share_class, holding.units) for holding in holdings]
     table += [

@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import models
+from django.utils import timezone
 
 from apps.captable.conversion import ConvertibleTerms, RoundTerms, convert_all
 from apps.captable.models import (
@@ -289,13 +290,15 @@ def cap_table_pro_forma(
     new_class: str = "Series A",
     pool_class: str | None = None,
     pool_target: str = "top_up",
+    price_decimals: int | None = None,
 ) -> ProForma:
     """Model a priced round on ``issuer``'s fully diluted cap table today; write nothing.
 
     The convertibles outstanding convert at the round; the pool top-up is a share of the
     post-money fully diluted capitalisation, of the new shares alone or of the pool available
     after the round (``pool_target``, see :func:`apps.captable.proforma.pro_forma_round`). The
-    plans' pools not yet granted are the unallocated pool.
+    plans' pools not yet granted are the unallocated pool. ``price_decimals``, when set, is
+    the number of decimals the term sheet states the price to.
     """
     today = cap_table(issuer)
     holdings = [
@@ -327,6 +330,7 @@ def cap_table_pro_forma(
         pool_class=pool_class or (common.name if common else new_class),
         conversion_date=conversion_date,
         pool_target=pool_target,
+        price_decimals=price_decimals,
     )
 
 
@@ -345,4 +349,33 @@ def option_vested(security: Security, *, as_of: date) -> Decimal:
         ),
         start=security.vesting_start_date or security.issue_date,
         as_of=as_of,
+    )
+
+
+def convertibles_round(
+    issuer: Issuer,
+    *,
+    price: Decimal,
+    as_of: date | None = None,
+) -> RoundTerms:
+    """Return the round at which ``issuer``'s outstanding convertibles are shown converted at
+    ``price`` per share (in the issuer's currency) on ``as_of`` (by default today): its fully
+    diluted count before the round and the unallocated pool within it, no pool top-up. Pass it
+    as :func:`cap_table`'s ``convertibles_at``."""
+    if not price.is_finite() or price <= 0:
+        raise ValueError(f"the price per share is a positive amount, not {price}")
+    before = cap_table(issuer, as_of=as_of)
+    if before.total_fully_diluted_units <= 0:
+        raise ValueError(f"{issuer} has no fully diluted units to convert the convertibles beside")
+    return RoundTerms(
+        price_per_share=Fraction(price),
+        pre_money_fully_diluted_shares=Fraction(before.total_fully_diluted_units),
+        conversion_date=as_of or timezone.localdate(),
+        currency=issuer.currency,
+        unallocated_pool=Fraction(
+            sum(
+                (row.fully_diluted_units for row in before.rows if row.holder_id is None),
+                Decimal(0),
+            )
+        ),
     )

@@ -849,3 +849,50 @@ def test_a_fixed_point_just_past_where_a_cap_starts_to_apply_is_found_on_the_cap
 
     assert result.price == Fraction(9_000_000, 11_250_001)
     assert result.shares == 1_250_000
+
+
+# --- prices stated to a number of decimals ----------------------------------------------------
+
+
+@pytest.mark.parametrize("decimals", [True, -1, 13, 2.0, "4"])
+def test_a_number_of_decimals_outside_0_to_12_is_refused(decimals):
+    with pytest.raises(
+        ValueError, match=exactly("a round states its prices to between 0 and 12 decimals")
+    ):
+        round_at(Fraction(1), 1_000, price_decimals=decimals)
+
+
+@pytest.mark.parametrize("decimals", [0, 12])
+def test_0_and_12_decimals_are_accepted(decimals):
+    assert round_at(Fraction(1), 1_000, price_decimals=decimals).price_decimals == decimals
+
+
+def test_a_discounted_price_on_a_half_is_stated_half_up():
+    # 1.9753 less 50 % is 0.98765 exactly: 0.9877 half up (half even and down give 0.9876);
+    # 1,000.00 / 0.9877 = 1,012.45 shares: 1,012.
+    terms = ConvertibleTerms(kind="safe", principal=eur("1000.00"), discount=Fraction(1, 2))
+
+    result = convert(terms, round_at(Fraction("1.9753"), 1_000, price_decimals=4))
+
+    assert (result.price, result.shares) == (Fraction("0.9877"), 1_012)
+    assert (result.shares + result.fraction_dropped) * result.price == 1_000
+
+
+def test_a_cap_price_is_stated_to_the_round_s_decimals():
+    # Cap 5,000,000 over 1,500,000 shares: 3.3333... stated 3.3333. 1,000,000 converts into
+    # 1,000,000 / 3.3333 = 300,003.0003: 300,003 shares, where the exact price gives 300,000.
+    terms = ConvertibleTerms(
+        kind="safe", principal=eur("1000000"), valuation_cap=eur("5000000"), post_money=False
+    )
+
+    stated = convert(terms, round_at(Fraction(10), 1_500_000, price_decimals=4))
+    exact = convert(terms, round_at(Fraction(10), 1_500_000))
+
+    assert (stated.price, stated.shares) == (Fraction("3.3333"), 300_003)
+    assert (exact.price, exact.shares) == (Fraction(10, 3), 300_000)
+
+
+def test_a_round_without_stated_decimals_keeps_the_exact_price():
+    terms = ConvertibleTerms(kind="safe", principal=eur("100.00"), discount=Fraction(1, 3))
+
+    assert convert(terms, round_at(Fraction(1), 1_000)).price == Fraction(2, 3)

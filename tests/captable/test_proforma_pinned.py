@@ -746,3 +746,62 @@ def test_a_capitalisation_counting_the_conversions_but_not_the_unallocated_pool(
 
     assert result.price_per_share == Fraction(350, 39)
     assert result.rows[-1].units == 114_285
+
+
+# --- a price stated to a number of decimals ---------------------------------------------------
+
+
+def test_a_price_stated_to_four_decimals_counts_every_party_at_the_stated_prices():
+    # The round of test_pre_and_post_money_safes_and_a_pool_top_up_in_one_round, its price
+    # 384/55 = 6.98181... stated half up as 6.9818. The pre-money SAFE's capitalisation is the
+    # same 1,171,875 (the top-up solved exactly), its price 64/15 = 4.26666... stated 4.2667:
+    # floor(500,000 / 4.2667) = floor(117,186.58) = 117,186 (117,187 at the exact price). The
+    # post-money SAFE stays below its cap at the stated price: floor(1,000,000 / 6.9818) =
+    # floor(143,229.54) = 143,229. New money: floor(2,000,000 / 6.9818) = floor(286,459.08) =
+    # 286,459 (286,458 at the exact price). Top-up: floor(1,546,874 / 9) = 171,874.
+    pre_money_safe = ConvertibleTerms(
+        kind="safe", principal=eur("500000"), valuation_cap=eur("5000000"), post_money=False
+    )
+    post_money_safe = ConvertibleTerms(
+        kind="safe", principal=eur("1000000"), valuation_cap=eur("10000000")
+    )
+
+    result = pro_forma_round(
+        holdings=[Holding("Founders", "Ordinary", 1_000_000)],
+        pre_money=eur("10000000"),
+        new_money=[("Fund I", eur("2000000"))],
+        pool_top_up_percent=Fraction(1, 10),
+        convertibles=[("Angel", pre_money_safe), ("Seed Fund", post_money_safe)],
+        conversion_date=CLOSING,
+        price_decimals=4,
+    )
+
+    assert result.price_per_share == Fraction("6.9818")
+    assert [(row.holder, row.units) for row in result.rows] == [
+        ("Founders", 1_000_000),
+        ("Angel", 117_186),
+        ("Seed Fund", 143_229),
+        ("Fund I", 286_459),
+        ("Pool: top-up", 171_874),
+    ]
+    assert result.total_units == 1_718_748
+
+
+def test_a_price_stated_to_no_decimals_rounds_half_up():
+    # 1,000 founders' units, pre-money 2,500: the price is exactly 2.5, stated 3 with no
+    # decimals; 1,000 of new money buys floor(1,000 / 3) = 333 shares.
+    result = model(
+        pre_money=eur("2500.00"), new_money=[("Fund I", eur("1000.00"))], price_decimals=0
+    )
+
+    assert result.price_per_share == 3
+    assert [(row.holder, row.units) for row in result.rows] == [
+        ("Founders", 1_000),
+        ("Fund I", 333),
+    ]
+
+
+def test_a_price_that_states_as_zero_is_refused():
+    # 1,000 units valued at 1.00: a price of 0.001, which is 0.00 to two decimals.
+    with pytest.raises(ValueError, match=exactly("the price 0.001 states as zero to 2 decimals")):
+        model(pre_money=eur("1.00"), new_money=[("Fund I", eur("1.00"))], price_decimals=2)

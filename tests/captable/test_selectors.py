@@ -142,6 +142,7 @@ def test_the_json_export_has_the_documented_shape(issuer, common, alice, bob, pe
             }
         ],
         "totals": {"units": "750.25", "fully_diluted_units": "750.25"},
+        "convertibles_at": None,
     }
     assert later["totals"]["units"] == "1000.25"
     assert [row["percent"] for row in later["rows"]] == ["75.01", "24.99"]
@@ -228,6 +229,43 @@ def test_a_pro_forma_round_models_the_post_money_table_and_writes_nothing(
     assert rows["Bob Keller"].units == 1_142_857  # 1,000,000 / (0.8 x 1.09375), rounded down
     assert rows["Lead VC"].units == 2_285_714  # 2,500,000 / 1.09375, rounded down
     assert sum(row.percent for row in model.rows) == Decimal("100.00")
+
+
+def test_a_pro_forma_round_states_its_price_to_the_decimals_of_the_term_sheet(
+    issuer, common, alice, bob, people
+):
+    shares_issue(
+        share_class=common, stakeholder=alice, quantity=8_000_000, effective_date=D1, **people
+    )
+    convertible_issue(
+        issuer=issuer,
+        stakeholder=bob,
+        convertible_type="safe",
+        terms=ConvertibleTerms(
+            kind="safe",
+            principal=Money(100_000_000, "EUR"),
+            discount=Fraction(20, 100),
+            post_money=False,
+        ),
+        effective_date=D2,
+        **people,
+    )
+
+    model = cap_table_pro_forma(
+        issuer,
+        pre_money=Money(1_000_000_000, "EUR"),
+        new_money=[("Lead VC", Money(250_000_000, "EUR"))],
+        pool_top_up_percent=Fraction(0),
+        conversion_date=date(2026, 6, 1),
+        price_decimals=2,
+    )
+
+    rows = {row.holder: row.units for row in model.rows}
+    # The price above, 1.09375, stated 1.09: the SAFE converts at 0.8 x 1.09 = 0.872, stated
+    # 0.87 in its turn.
+    assert model.price_per_share == Fraction("1.09")
+    assert rows["Bob Keller"] == 1_149_425  # 1,000,000 / 0.87 = 1,149,425.29
+    assert rows["Lead VC"] == 2_293_577  # 2,500,000 / 1.09 = 2,293,577.98
 
 
 def test_options_vest_on_their_schedule(issuer, common, alice, people):
