@@ -1,6 +1,7 @@
 """Open Cap Format packages: imported whole or not at all, exported valid, and the same cap table
 after a round trip."""
 
+import hashlib
 import json
 import shutil
 import zipfile
@@ -32,6 +33,7 @@ from apps.captable.ocf.mapping import vesting_from_ocf
 from apps.captable.ocf.schema import (
     SHIPPED_SCHEMAS,
     default_schema_dir,
+    pinned_ocf_version,
     validate_file,
     validate_item,
 )
@@ -164,6 +166,19 @@ def schema_errors(paths: list[Path]) -> list[str]:
         for item in data.get("items", []):
             errors += [f"{path.name}: {error}" for error in validate_item(item)]
     return errors
+
+
+def md5s_renewed(package: Path) -> Path:
+    """Give each file the manifest lists the md5 of its bytes, as a tool writing it would."""
+    manifest_path = package / "Manifest.ocf.json"
+    manifest = json.loads(manifest_path.read_text())
+    for key, entries in manifest.items():
+        if key.endswith("_files"):
+            for entry in entries:
+                content = (package / entry["filepath"]).read_bytes()
+                entry["md5"] = hashlib.md5(content, usedforsecurity=False).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    return package
 
 
 def rename(package: Path, legal_name: str) -> None:
@@ -506,6 +521,25 @@ def test_the_export_is_valid_file_by_file_and_item_by_item(imported, tmp_path):
     assert schema_errors(written) == []
 
 
+def test_the_exported_manifest_declares_the_version_the_schemas_pin_and_each_md5(
+    imported, tmp_path
+):
+    written = ocf_export(issuer=imported, outdir=tmp_path)
+    manifest = json.loads(written[0].read_text())
+
+    assert manifest["ocf_version"] == pinned_ocf_version() == "1.2.1-alpha+main"
+    listed = {
+        entry["filepath"]: entry["md5"]
+        for key, entries in manifest.items()
+        if key.endswith("_files")
+        for entry in entries
+    }
+    assert listed == {
+        f"./{path.name}": hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+        for path in written[1:]
+    }
+
+
 def test_an_exported_package_imports_back_to_the_same_cap_table_on_every_date(
     imported, people, tmp_path
 ):
@@ -803,7 +837,7 @@ def chained_transfers(folder: Path, transfers: int) -> Path:
             )
         source = balance
     path.write_text(json.dumps({"file_type": "OCF_TRANSACTIONS_FILE", "items": items}))
-    return folder
+    return md5s_renewed(folder)
 
 
 def test_the_queries_of_an_import_do_not_grow_with_its_transactions(people, tmp_path):

@@ -9,6 +9,14 @@ written to (quantities 18 digits before the point, amounts 15, and so on), named
 Then every transaction type that cannot be recorded refuses the package, listing the ids of its
 items; none is ever skipped.
 
+One inconsistency is a warning rather than an error, because the holdings do not depend on it:
+a resulting security the package never issues, named by a transfer whose other resulting
+securities add up to all it moves, or by an option exercise whose other resulting shares are as
+many as the options exercised. The transaction is recorded without it, and the warning names
+the transaction and the security. Named anywhere else (a conversion, a warrant exercise, or
+where the others do not account for everything), it is an error. The warnings are added to the
+package's :class:`~apps.captable.ocf.package.OcfFindings`.
+
 Order: transactions are taken by date and, on one date, in four phases: (0) pool reservations
 that grow a pool (a plan's ``initial_shares_reserved``, on its board approval date, else on the
 package's first transaction date, and never after the plan's first transaction; then pool
@@ -180,10 +188,14 @@ class _Checker:
         self.package = package
         self.errors: list[str] = []
         self.unsupported: list[str] = []
+        self.warnings: list[str] = []
 
     def error(self, item: OcfItem | None, message: str) -> None:
         where = item.where() if item else self.package.manifest_name
         self.errors.append(f"{where}: {message}")
+
+    def warning(self, item: OcfItem, message: str) -> None:
+        self.warnings.append(f"{item.where()}: {message}")
 
     def ids(self, item: OcfItem, *names: str) -> None:
         for name in names:
@@ -596,12 +608,32 @@ def _consumption_step(
         check.error(item, f"names unknown security {source!r}")
     elif source_draft.kind != rule.security_kind:
         check.error(item, f"names security {source!r}, which is a {source_draft.kind}")
+    taken: Money | Decimal | None = None
+    if rule.taken == "amount":
+        check.amount(item, "amount", data["amount"])
+        taken = money_from(data["amount"], rounded=True)
+    elif rule.taken is not None:
+        taken = check.number(item, rule.taken, data[rule.taken], digits=QUANTITY_DIGITS)
+        if taken <= 0:
+            check.error(item, f"{rule.taken} must be positive")
+    absent = [name for name in results if name != source and name not in drafts]
+    if absent:
+        present = [drafts[name] for name in results if name in drafts]
+        complete = _accounted_for(rule, taken, present)
+        for name in absent:
+            if complete:
+                check.warning(
+                    item,
+                    f"names resulting security {name!r}, which the package never issues; its "
+                    "other resulting securities hold all it moves, so it is recorded without it",
+                )
+            else:
+                check.error(item, f"names unknown resulting security {name!r}")
+        results = [name for name in results if name not in absent]
     for name in [*results, *([balance] if balance else [])]:
         draft = drafts.get(name)
         if name == source:
             check.error(item, f"security {name!r} cannot result from itself")
-        elif name in results and draft is None:
-            check.error(item, f"names unknown resulting security {name!r}")
         elif name in derived and draft is not None:
             check.error(item, f"security {name!r} also results from {derived[name].id!r}")
         if draft is None:
@@ -612,24 +644,9 @@ def _consumption_step(
             allowed.add(SecurityKind.STOCK)
         if draft.kind not in allowed:
             check.error(item, f"security {name!r} is a {draft.kind}; it cannot result from it")
-    taken: Money | Decimal | None = None
-    if rule.taken == "amount":
-        check.amount(item, "amount", data["amount"])
-        taken = money_from(data["amount"], rounded=True)
-    elif rule.taken is not None:
-        taken = check.number(item, rule.taken, data[rule.taken], digits=QUANTITY_DIGITS)
-        if taken <= 0:
-            check.error(item, f"{rule.taken} must be positive")
-    if rule.kind == MovementKind.TRANSFER and taken is not None:
+    if rule.kind == MovementKind.TRANSFER and taken is not None and not absent:
         parts = [drafts[name] for name in results if name in drafts]
-        total: int | Decimal
-        wanted: int | Decimal
-        if isinstance(taken, Money):  # a convertible's, whose rules all take an amount
-            total = sum(part.terms.principal.amount_minor for part in parts if part.terms)
-            wanted = taken.amount_minor
-        else:
-            total, wanted = sum(part.quantity for part in parts), taken
-        if len(parts) == len(results) and total != wanted:
+        if len(parts) == len(results) and not _accounted_for(rule, taken, parts):
             check.error(item, "the resulting securities do not add up to what is transferred")
     return Step(
         item,
@@ -643,9 +660,26 @@ def _consumption_step(
     )
 
 
+def _accounted_for(rule: Consumption, taken: Money | Decimal | None, parts: list[Draft]) -> bool:
+    """Whether the resulting securities ``parts`` hold all a transaction of ``rule`` moves: a
+    transfer's quantity or amount, or as many shares as the options an exercise takes."""
+    if taken is None:
+        return False  # a conversion or a warrant exercise: nothing says what results from it
+    if rule.kind == MovementKind.TRANSFER and isinstance(taken, Money):
+        principals = [part.terms.principal.amount_minor for part in parts if part.terms]
+        return sum(principals) == taken.amount_minor
+    if rule.kind == MovementKind.TRANSFER:
+        return sum((part.quantity for part in parts), Decimal(0)) == taken
+    if rule.kind == MovementKind.EXERCISE and rule.security_kind == SecurityKind.OPTION:
+        shares = [part.quantity for part in parts if part.kind == SecurityKind.STOCK]
+        return bool(shares) and sum(shares, Decimal(0)) == taken
+    return False
+
+
 def package_plan(package: OcfPackage) -> Plan:
     """Check the content of ``package`` and order its transactions; raise
-    :class:`OcfImportError` listing every inconsistency, then every unsupported type."""
+    :class:`OcfImportError` listing every inconsistency, then every unsupported type. Its
+    warnings are added to the package's findings, refused or not."""
     check = _Checker(package)
     currency = _currency(package)
     issuer = _issuer(check, currency)
@@ -662,6 +696,7 @@ def package_plan(package: OcfPackage) -> Plan:
         "vesting": {data["ocf_id"] for _, data in vesting},
     }
     drafts, steps = _transactions(check, refs, currency, plans)
+    package.findings.warnings.extend(check.warnings)
     if check.errors:
         raise OcfImportError(
             f"the OCF package is inconsistent ({len(check.errors)} problem(s))", check.errors

@@ -18,8 +18,10 @@ as zero in the issuer's currency, or as the class's price per share when it has 
 ``initial_shares_authorized`` is its authorised units before the splits written. A BSA AIR,
 which OCF has no type for, is written as a SAFE whose conversion timing is PRE_MONEY (its cap is
 always pre-money), with nothing in its comments: it reads back as a pre-money SAFE, which
-converts the same way. The manifest lists the five files written; the lists it requires for
-other files (legend templates, valuations) are empty.
+converts the same way. The manifest lists the five files written, each with the md5 of its
+bytes; the lists it requires for other files (legend templates, valuations) are empty. Its
+``ocf_version`` is the exact one the manifest schema in use pins (read from the schema, see
+:func:`apps.captable.ocf.compat.schema_version`), so that the package validates against it.
 
 Transaction ids are the movements' ``external_id`` (the OCF id they were imported with) or
 ``op<sequence>``, with a suffix when one operation holds several transactions; the issuance of
@@ -50,6 +52,7 @@ from apps.captable.models import (
     Stakeholder,
     VestingTerms,
 )
+from apps.captable.ocf.compat import schema_version
 from apps.captable.ocf.mapping import (
     CLASS_TYPE_OCF,
     ROLE_RELATIONSHIP,
@@ -61,8 +64,6 @@ from apps.captable.ocf.mapping import (
     ratio_to,
     vesting_to_ocf,
 )
-
-OCF_VERSION = "1.2.1-alpha+main"  # the manifest schema's own constant
 
 FILES = (
     ("stock_classes_files", "StockClasses.ocf.json", "OCF_STOCK_CLASSES_FILE"),
@@ -586,7 +587,7 @@ def ocf_export(*, issuer: Issuer, outdir: Path) -> list[Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {
-        "ocf_version": OCF_VERSION,
+        "ocf_version": schema_version(),
         "file_type": "OCF_MANIFEST_FILE",
         "issuer": export.issuer_item(),
         "as_of": timezone.localdate().isoformat(),

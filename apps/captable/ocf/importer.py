@@ -1,17 +1,34 @@
 """Import of an Open Cap Format package as a new issuer: its classes, stakeholders, plans, vesting
-terms, and every transaction as movements of one executed operation.
+terms, and every transaction as movements of one executed operation; and its dry run.
 
-Nothing is written until the whole package has passed its checks: the schemas (every file and
-every item, :mod:`.package`), then the references and the transaction types (:mod:`.content`),
-each reporting every problem with its file and item id. Then one durable database transaction
-creates the issuer and its reference data through the cap table's services and records all the
-transactions, in the order :mod:`.content` documents, through one
+Nothing is written until the whole package has passed its checks: its version and upgrade to
+OCF 1.2 (:mod:`.compat`), the schemas (every file and every item, :mod:`.package`), then the
+references and the transaction types (:mod:`.content`), each reporting every problem with its
+file and item id. Then one durable database transaction creates the issuer and its reference
+data through the cap table's services and records all the transactions, in the order
+:mod:`.content` documents, through one
 :func:`~apps.captable.services.captable_change_record` of kind ``import``; each movement carries
 its OCF transaction id as ``external_id`` and every lookup is an in-memory dictionary, so the
 number of queries does not grow with the transactions. Any refusal while recording (units that
 are not there, an exhausted pool, an inexact split, a number too large to compute exactly) names
 the transaction and rolls everything back; a value the database still refuses rolls it back too,
 refused as a whole.
+
+Errors come before warnings: a package is recorded in full before its warnings are looked at,
+so that an error found only while recording is the one reported. Then, when it has warnings,
+:func:`ocf_import` refuses it with :class:`~apps.captable.ocf.OcfWarningsNotAccepted` (the
+transaction rolled back) unless they are accepted; accepted, every one of them is written, in
+full, as the change reason of the import operation's history row (its execution; the issuer's
+creation row when the package has no transaction to record), where an auditor reading that
+history finds them. Nothing is skipped silently.
+
+:func:`ocf_dry_run` reads, upgrades, checks and records the package exactly as the import
+would, inside a savepoint it rolls back once it has read the cap table on the package's date,
+and returns an :class:`~apps.captable.ocf.report.OcfReport`: every refusal, a package too large
+included, is in the report rather than raised. Its rehearsal needs a checker besides the maker,
+as every recorded change does: the system user stands in, inside the savepoint only, so the
+real import still needs a second person and the maker-checker rule is not relaxed anywhere. (A
+dry run made by the system user itself is reported as refused for that reason.)
 
 OCF semantics kept: a transfer, cancellation, repurchase, exercise or conversion consumes the
 whole source security; ``balance_security_id`` receives what remains and
@@ -42,9 +59,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DataError
+from django.db import DataError, models, transaction
 
 from apps.accounts.models import User
+from apps.accounts.services import system_user
 from apps.captable.conversion import ConvertibleTerms
 from apps.captable.exceptions import InsufficientUnits, InvalidMovement
 from apps.captable.models import (
@@ -58,10 +76,12 @@ from apps.captable.models import (
     Stakeholder,
     VestingTerms,
 )
-from apps.captable.ocf import OcfImportError
+from apps.captable.ocf import OcfImportError, OcfWarningsNotAccepted
 from apps.captable.ocf.content import OTHERS, Consumption, Draft, Plan, Step, package_plan
 from apps.captable.ocf.mapping import fraction_to_decimal
-from apps.captable.ocf.package import OcfItem, Progress, package_read
+from apps.captable.ocf.package import OcfFindings, OcfItem, Progress, package_read
+from apps.captable.ocf.report import OcfReport
+from apps.captable.selectors import CapTableRow, cap_table
 from apps.captable.services import (
     Change,
     captable_change_record,
@@ -73,7 +93,10 @@ from apps.captable.services import (
 )
 from apps.core.exceptions import DomainError
 from apps.core.services import model_update, use_case
-from apps.ledger.models import OperationKind
+from apps.ledger.models import Operation, OperationKind
+
+REFUSED_WHILE_RECORDING = "the OCF package could not be recorded; nothing was imported"
+ACCEPTED_HEADING = "OCF import with accepted warnings:"
 
 
 def _exact(value: Fraction, *, what: str) -> Decimal:
@@ -147,8 +170,7 @@ class _Writer:
             getattr(self, f"_{step.action}")(step)
         except (DomainError, ValueError, ValidationError, InvalidOperation) as error:
             raise OcfImportError(
-                "the OCF package could not be recorded; nothing was imported",
-                [f"{step.where()} (on {step.on}): {_reason(error)}"],
+                REFUSED_WHILE_RECORDING, [f"{step.where()} (on {step.on}): {_reason(error)}"]
             ) from error
 
     # --- securities -------------------------------------------------------------------------
@@ -341,12 +363,13 @@ def _created(item: OcfItem, create: Callable[[], Any]) -> Any:
         return create()
     except (ValidationError, DomainError, ValueError, InvalidOperation) as error:
         raise OcfImportError(
-            "the OCF package could not be recorded; nothing was imported",
-            [f"{item.where()}: {_reason(error)}"],
+            REFUSED_WHILE_RECORDING, [f"{item.where()}: {_reason(error)}"]
         ) from error
 
 
-def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None) -> Issuer:
+def _write(
+    plan: Plan, *, by: User, approved_by: User, progress: Progress | None, accepted: list[str]
+) -> Issuer:
     issuer = issuer_create.step(**plan.issuer, by=by)
     classes = {
         data["ocf_id"]: _created(
@@ -360,8 +383,7 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
         )
     except ValidationError as error:
         raise OcfImportError(
-            "the OCF package could not be recorded; nothing was imported",
-            [f"Stakeholders: {'; '.join(error.messages)}"],
+            REFUSED_WHILE_RECORDING, [f"Stakeholders: {'; '.join(error.messages)}"]
         ) from error
     stakeholders = {stakeholder.ocf_id: stakeholder for stakeholder in created}
     plans = {
@@ -387,6 +409,7 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
     if progress is not None:
         written = len(classes) + len(stakeholders) + len(plans) + len(vesting)
         progress("reference objects written", written, written)
+    recorded: list[Operation] = []
     if plan.steps:
 
         def build(change: Change) -> None:
@@ -400,6 +423,7 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
                 approved_by=approved_by,
             )
             writer.run(progress)
+            recorded.append(change.operation)
 
         captable_change_record(
             issuer=issuer,
@@ -409,32 +433,138 @@ def _write(plan: Plan, *, by: User, approved_by: User, progress: Progress | None
             build=build,
             kind=OperationKind.IMPORT,
         )
+    if accepted:
+        _warnings_kept(recorded[0] if recorded else issuer, accepted)
     return issuer
 
 
-@use_case(permission="captable.add_issuer")
-def ocf_import(
-    *, path: Path, by: User, approved_by: User, progress: Progress | None = None
-) -> Issuer:
-    """Import the OCF package at ``path`` as a new issuer; ``by`` makes it, ``approved_by``
-    approves it.
+def _warnings_kept(record: Operation | Issuer, warnings: list[str]) -> None:
+    """Write the accepted ``warnings`` as the change reason of ``record``'s latest history row
+    (an operation's execution, an issuer's creation), written by this import a moment ago."""
+    latest = record.history.order_by("-history_date", "-history_id").first()
+    if latest is None:
+        raise RuntimeError(f"{record} has no history row to keep the accepted warnings on")
+    reason = "\n".join([ACCEPTED_HEADING, *(f"- {warning}" for warning in warnings)])
+    history: type[models.Model] = type(latest)
+    history._default_manager.filter(pk=latest.pk).update(history_change_reason=reason)
 
-    Raise :class:`~apps.captable.ocf.OcfImportError` listing every problem, having written
-    nothing, when the package is invalid, inconsistent, unsupported or cannot be recorded.
-    """
-    package = package_read(Path(path), progress=progress)
+
+def _planned(path: Path, *, findings: OcfFindings, progress: Progress | None) -> Plan:
+    """Read and check the package at ``path``, noting what it finds in ``findings``."""
+    package = package_read(Path(path), progress=progress, findings=findings)
     plan = package_plan(package)
     if progress is not None:
         progress("transactions checked", len(plan.steps), len(plan.steps))
+    return plan
+
+
+def _recorded(
+    plan: Plan, *, by: User, approved_by: User, progress: Progress | None, accepted: list[str]
+) -> Issuer:
     try:
-        return _write(plan, by=by, approved_by=approved_by, progress=progress)
+        return _write(plan, by=by, approved_by=approved_by, progress=progress, accepted=accepted)
     except DataError as error:
         # The checks above should leave nothing for the database to refuse; if it still does,
         # the transaction is rolled back and the refusal is reported like the others.
         raise OcfImportError(
-            "the OCF package could not be recorded; nothing was imported",
-            [f"the database refused a value of the package: {error}"],
+            REFUSED_WHILE_RECORDING, [f"the database refused a value of the package: {error}"]
         ) from error
+
+
+@use_case(permission="captable.add_issuer")
+def ocf_import(
+    *,
+    path: Path,
+    by: User,
+    approved_by: User,
+    accept_warnings: bool = False,
+    progress: Progress | None = None,
+) -> Issuer:
+    """Import the OCF package at ``path`` as a new issuer; ``by`` makes it, ``approved_by``
+    approves it.
+
+    Raise :class:`~apps.captable.ocf.OcfImportError` listing every error, having written
+    nothing, when the package is of a version not read here, invalid, inconsistent, unsupported
+    or cannot be recorded; when it has none but has warnings, raise
+    :class:`~apps.captable.ocf.OcfWarningsNotAccepted` listing them, having written nothing,
+    unless ``accept_warnings``: then they are kept on the import operation's history.
+    """
+    findings = OcfFindings()
+    plan = _planned(path, findings=findings, progress=progress)
+    warnings = findings.warnings
+    issuer = _recorded(
+        plan,
+        by=by,
+        approved_by=approved_by,
+        progress=progress,
+        accepted=warnings if accept_warnings else [],
+    )
+    if warnings and not accept_warnings:
+        raise OcfWarningsNotAccepted(warnings)  # the use case's transaction is rolled back
+    return issuer
+
+
+def _rehearsal(progress: Progress | None) -> Progress | None:
+    """Return ``progress`` marking each stage of a rehearsal as rolled back."""
+    if progress is None:
+        return None
+    tell: Progress = progress
+
+    def told(stage: str, done: int, total: int) -> None:
+        tell(f"{stage} (dry run, rolled back)", done, total)
+
+    return told
+
+
+def _rehearsed(
+    plan: Plan, *, by: User, as_of: date | None, progress: Progress | None
+) -> list[CapTableRow]:
+    """Record ``plan`` as the import would, read its cap table on ``as_of``, and roll it all
+    back; refuse as the import would."""
+    with transaction.atomic():
+        try:
+            stand_in = system_user()  # the checker, inside this savepoint only
+            issuer = _recorded(
+                plan, by=by, approved_by=stand_in, progress=_rehearsal(progress), accepted=[]
+            )
+            rows = cap_table(issuer, as_of=as_of).rows
+        except OcfImportError:
+            raise
+        except (DomainError, ValidationError) as error:
+            reason = error.message if isinstance(error, DomainError) else _reason(error)
+            raise OcfImportError(REFUSED_WHILE_RECORDING, [reason]) from error
+        finally:
+            transaction.set_rollback(True)
+    # Nothing of the rehearsal is kept, its ids included.
+    return [replace(row, holder_id=None, share_class_id=None) for row in rows]
+
+
+@use_case(permission="captable.add_issuer")
+def ocf_dry_run(*, path: Path, by: User, progress: Progress | None = None) -> OcfReport:
+    """Check the OCF package at ``path`` as :func:`ocf_import` would, made by ``by``, and
+    report what importing it would do; write nothing.
+
+    The report gives the cap table the import would produce on the package's date, and every
+    error and warning; a refusal of any kind, a package too large included, is reported, not
+    raised.
+    """
+    findings = OcfFindings()
+    rows: list[CapTableRow] = []
+    errors: list[str] = []
+    try:
+        plan = _planned(path, findings=findings, progress=progress)
+        rows = _rehearsed(plan, by=by, as_of=findings.as_of, progress=progress)
+    except OcfImportError as error:
+        errors = list(error.errors)
+    return OcfReport(
+        issuer_name=findings.issuer_name,
+        ocf_version=findings.ocf_version,
+        as_of=findings.as_of,
+        counts=dict(sorted(findings.counts.items())),
+        cap_table=[] if errors else rows,
+        errors=errors,
+        warnings=list(findings.warnings),
+    )
 
 
 def ocf_import_counts(issuer: Issuer) -> dict[str, int]:
@@ -447,3 +577,20 @@ def ocf_import_counts(issuer: Issuer) -> dict[str, int]:
         "securities": Security.objects.filter(issuer=issuer).count(),
         "movements": Movement.objects.filter(issuer=issuer).count(),
     }
+
+
+def ocf_import_warnings_accepted(issuer: Issuer) -> str:
+    """Return the warnings the import of ``issuer`` accepted, as its history keeps them (the
+    change reason of its operation's execution, or of the issuer's creation), or ``""``."""
+    operation = (
+        Operation.objects.filter(kind=OperationKind.IMPORT, movements__issuer=issuer)
+        .order_by("pk")
+        .first()
+    )
+    record: Operation | Issuer = operation if operation is not None else issuer
+    reason = (
+        record.history.filter(history_change_reason__startswith=ACCEPTED_HEADING)
+        .values_list("history_change_reason", flat=True)
+        .first()
+    )
+    return reason or ""

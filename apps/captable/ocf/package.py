@@ -6,8 +6,18 @@ relative to the manifest. Every file and every item is validated before anything
 and all the problems are reported together, each naming its file and item id. Numbers are read
 as ``Decimal`` (OCF writes amounts as strings; a bare JSON number never becomes a float).
 
-The ``md5`` the manifest gives for each file is not checked: producers compute it differently,
-and the schemas already guard the content.
+The manifest's ``ocf_version`` is read first (:mod:`.compat`): a version not read here refuses
+the package at once; the manifest and each item are then upgraded to the OCF 1.2 shape the
+schemas describe, fields 1.2 does not know being left out with a warning, before validation.
+
+The ``md5`` the manifest gives for a file is compared with the md5 of the file's bytes as read:
+a difference is a warning naming the file and both values (the file changed after the manifest
+was written, or the manifest is stale), never an error, since the schemas guard the content. A
+file listed without an md5 is compared with nothing and warned of nothing.
+
+What reading finds besides errors (the version declared, the issuer's name, the package's date,
+how many objects of each type, the warnings) is kept in :class:`OcfFindings`, which outlives a
+refusal so that a dry run can report it.
 
 A package is untrusted input, so reading it is bounded, and what is read is screened before the
 schemas or the database see it. An archive holds at most ``OCF_IMPORT_MAX_MEMBERS`` members,
@@ -25,6 +35,7 @@ these problems are reported with the schema violations, each naming its file, it
 """
 
 import copy
+import hashlib
 import json
 import lzma
 import os
@@ -33,8 +44,10 @@ import re
 import unicodedata
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +55,13 @@ from typing import IO, Any
 from django.conf import settings
 
 from apps.captable.ocf import OcfImportError, OcfPackageTooLarge
+from apps.captable.ocf.compat import (
+    OcfVersion,
+    envelope_upgrade,
+    item_upgrade,
+    manifest_upgrade,
+    ocf_version_read,
+)
 from apps.captable.ocf.schema import validate_file, validate_item
 from apps.core.validators import control_character_in
 
@@ -85,6 +105,7 @@ CHUNK_BYTES = 64 * 1024
 # separators; lone surrogates, which no database stores.
 ENCRYPTED = 0x1  # the general purpose flag of an encrypted zip member
 ZIP64_MAX_SIZE = 2**64 - 1
+MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 @dataclass(frozen=True)
@@ -109,12 +130,25 @@ class OcfItem:
 
 
 @dataclass
+class OcfFindings:
+    """What reading and checking a package found besides its errors, as far as it got."""
+
+    ocf_version: str = ""  # as the manifest declares it
+    issuer_name: str = ""
+    as_of: date | None = None  # the manifest's as_of, else the latest transaction's date
+    counts: Counter[str] = field(default_factory=Counter)  # items per object type (1.2 names)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
 class OcfPackage:
-    """A validated package: the manifest and the items of each file type, in file order."""
+    """A validated package: the manifest and the items of each file type, in file order, in
+    the OCF 1.2 shape, and what reading it found."""
 
     manifest_name: str
     manifest: dict[str, Any]
     items: dict[str, list[OcfItem]] = field(default_factory=dict)
+    findings: OcfFindings = field(default_factory=OcfFindings)
 
     def of(self, file_type: str) -> list[OcfItem]:
         return self.items.get(file_type, [])
@@ -387,21 +421,40 @@ def _find_manifest(reader: _Folder | _Zip, errors: list[str]) -> tuple[str, dict
     return candidates[0]
 
 
+def _md5_compared(
+    content: bytearray, entry: dict[str, Any], *, name: str, where: str, findings: OcfFindings
+) -> str:
+    """Return the md5 of the file ``name``'s bytes, warning when the manifest gives another."""
+    digest = hashlib.md5(content, usedforsecurity=False).hexdigest()
+    declared = entry.get("md5")
+    if isinstance(declared, str) and MD5.match(declared) and declared.lower() != digest:
+        findings.warnings.append(
+            f"{name}: its bytes have md5 {digest}, but {where} gives {declared.lower()}: the "
+            "file changed after the manifest was written, or the manifest is stale"
+        )
+    return digest
+
+
 def _read_files(
     reader: _Folder | _Zip,
     manifest_name: str,
     manifest: dict,
+    version: OcfVersion | None,
     errors: list[str],
+    findings: OcfFindings,
     progress: Progress | None,
-) -> dict[str, list[OcfItem]]:
+) -> tuple[dict[str, list[OcfItem]], dict[tuple[str, int], str]]:
+    """Read, upgrade and validate every file the manifest lists; return their items by file
+    type and the md5 of each file read, by its place in the manifest."""
     base = posixpath.dirname(manifest_name)
     items: dict[str, list[OcfItem]] = {}
+    digests: dict[tuple[str, int], str] = {}
     position = 0
     for list_name, file_type in FILE_LISTS.items():
         entries = manifest.get(list_name)
-        for entry in entries if isinstance(entries, list) else []:
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
             filepath = entry.get("filepath") if isinstance(entry, dict) else None
-            if not isinstance(filepath, str):
+            if not isinstance(entry, dict) or not isinstance(filepath, str):
                 continue  # reported by the manifest's own validation
             name = posixpath.normpath(posixpath.join(base, filepath))
             if _leaves(filepath) or _leaves(name):
@@ -410,19 +463,30 @@ def _read_files(
                 )
                 continue
             try:
-                data = _parse(reader.read(name))
+                content = reader.read(name)
+                data = _parse(content)
             except _Unreadable as error:
                 errors.append(f"{name}: {error}")
                 continue
             except OSError:
                 errors.append(f"{manifest_name}: {list_name} lists {filepath}, which is missing")
                 continue
+            digests[(list_name, index)] = _md5_compared(
+                content,
+                entry,
+                name=name,
+                where=f"{manifest_name} ({list_name})",
+                findings=findings,
+            )
             found = data.get("items") if isinstance(data, dict) else None
             envelope = {**data, "items": []} if isinstance(found, list) else data
             problems = _screen(envelope)
             if problems:
                 errors.extend(f"{name}: {message}" for message in problems)
                 continue
+            if isinstance(data, dict) and data.get("file_type") == file_type:
+                data, warned = envelope_upgrade(data, file_type=file_type, name=name)
+                findings.warnings.extend(warned)
             errors.extend(f"{name}: {message}" for message in validate_file(data))
             if not isinstance(data, dict):
                 continue
@@ -436,7 +500,16 @@ def _read_files(
                 position += 1
                 # An item is at depth 3 of its file: the file, its items, the item.
                 unsafe = [f"{_item_name(item)} {problem}" for problem in _screen(item, depth=3)]
-                problems = unsafe or validate_item(item)
+                if unsafe:
+                    errors.extend(f"{name}: {message}" for message in unsafe)
+                    continue
+                if isinstance(item, dict) and version is not None:
+                    item, warned = item_upgrade(item, version=version, name=name)
+                    findings.warnings.extend(warned)
+                kind = item.get("object_type") if isinstance(item, dict) else None
+                if isinstance(kind, str):
+                    findings.counts[kind] += 1
+                problems = validate_item(item)
                 if problems:
                     errors.extend(f"{name}: {message}" for message in problems)
                     continue
@@ -450,21 +523,27 @@ def _read_files(
                 items.setdefault(file_type, []).append(OcfItem(name, position, item))
                 if progress is not None and position % 10_000 == 0:
                     progress("items validated", position, 0)
-    return items
+    return items, digests
 
 
 def package_read(
-    path: Path, *, progress: Progress | None = None, limits: ReadLimits | None = None
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    limits: ReadLimits | None = None,
+    findings: OcfFindings | None = None,
 ) -> OcfPackage:
-    """Read and validate the package at ``path`` (a folder, a manifest or an ``.ocf.zip``),
-    within ``limits`` (by default :meth:`ReadLimits.from_settings`).
+    """Read, upgrade to OCF 1.2 and validate the package at ``path`` (a folder, a manifest or
+    an ``.ocf.zip``), within ``limits`` (by default :meth:`ReadLimits.from_settings`).
 
-    Raise :class:`OcfImportError` listing every problem: unreadable, corrupt or unsafe files,
-    schema violations of any file or item, items in the wrong file; or, at once,
-    :class:`OcfPackageTooLarge` naming the file and the limit it is over.
+    Raise :class:`OcfImportError` listing every problem: a version not read here (at once),
+    unreadable, corrupt or unsafe files, schema violations of any file or item, items in the
+    wrong file; or, at once, :class:`OcfPackageTooLarge` naming the file and the limit it is
+    over. What was found meanwhile is kept in ``findings`` (the package's own, when it is read).
     """
     errors: list[str] = []
     path = Path(path)
+    findings = findings if findings is not None else OcfFindings()
     budget = _Budget(limits or ReadLimits.from_settings())
     if path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)):
         try:
@@ -475,17 +554,18 @@ def package_read(
                 [f"{path.name}: is not a readable zip archive ({error})"],
             ) from error
         with archive:
-            return _read(_Zip(archive, path.name, budget), errors, progress)
+            return _read(_Zip(archive, path.name, budget), errors, findings, progress)
     if path.is_file():
-        return _read(_Folder(path.parent, budget), errors, progress, manifest=path.name)
+        return _read(_Folder(path.parent, budget), errors, findings, progress, manifest=path.name)
     if path.is_dir():
-        return _read(_Folder(path, budget), errors, progress)
+        return _read(_Folder(path, budget), errors, findings, progress)
     raise OcfImportError(f"{path} is not an OCF package", [f"{path}: no such folder or file"])
 
 
 def _read(
     reader: _Folder | _Zip,
     errors: list[str],
+    findings: OcfFindings,
     progress: Progress | None,
     *,
     manifest: str | None = None,
@@ -508,13 +588,72 @@ def _read(
             "the OCF package cannot be read",
             [f"{manifest_name}: {message}" for message in problems],
         )
-    errors.extend(f"{manifest_name}: {message}" for message in validate_file(data))
+    version = None
+    if isinstance(data, dict):
+        _manifest_noted(data, findings)
+        version, warned = ocf_version_read(data, name=manifest_name)
+        data, upgraded = manifest_upgrade(data, version=version, name=manifest_name)
+        findings.warnings.extend([*warned, *upgraded])
     listed = data if isinstance(data, dict) else {}
-    items = _read_files(reader, manifest_name, listed, errors, progress)
+    file_errors: list[str] = []
+    items, digests = _read_files(
+        reader, manifest_name, listed, version, file_errors, findings, progress
+    )
+    errors.extend(
+        f"{manifest_name}: {message}" for message in validate_file(_with_digests(data, digests))
+    )
+    errors.extend(file_errors)
     _refuse_duplicate_ids(items, errors)
+    findings.as_of = _as_of(listed, items)
     if errors:
         raise OcfImportError(f"the OCF package is invalid ({len(errors)} problem(s))", errors)
-    return OcfPackage(manifest_name=manifest_name, manifest=data, items=items)
+    return OcfPackage(manifest_name=manifest_name, manifest=data, items=items, findings=findings)
+
+
+def _manifest_noted(manifest: dict[str, Any], findings: OcfFindings) -> None:
+    """Note what the manifest says of the package, even one whose version is refused."""
+    declared = manifest.get("ocf_version")
+    findings.ocf_version = declared if isinstance(declared, str) else ""
+    findings.as_of = _date(manifest.get("as_of"))
+    issuer = manifest.get("issuer")
+    if isinstance(issuer, dict):
+        findings.counts["ISSUER"] = 1
+        name = issuer.get("dba") or issuer.get("legal_name")
+        findings.issuer_name = name if isinstance(name, str) else ""
+
+
+def _with_digests(manifest: Any, digests: dict[tuple[str, int], str]) -> Any:
+    """Return the manifest to validate: a file listed without an md5 is given its own."""
+    if not isinstance(manifest, dict):
+        return manifest
+    completed = dict(manifest)
+    for list_name in FILE_LISTS:
+        entries = manifest.get(list_name)
+        if not isinstance(entries, list):
+            continue
+        completed[list_name] = [
+            {**entry, "md5": digests[(list_name, index)]}
+            if isinstance(entry, dict) and "md5" not in entry and (list_name, index) in digests
+            else entry
+            for index, entry in enumerate(entries)
+        ]
+    return completed
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _as_of(manifest: dict[str, Any], items: dict[str, list[OcfItem]]) -> date | None:
+    """Return the package's date: its manifest's ``as_of``, else its latest transaction's."""
+    declared = _date(manifest.get("as_of"))
+    if declared is not None:
+        return declared
+    dates = [_date(item.data.get("date")) for item in items.get("OCF_TRANSACTIONS_FILE", [])]
+    return max((on for on in dates if on is not None), default=None)
 
 
 def _refuse_duplicate_ids(items: dict[str, list[OcfItem]], errors: list[str]) -> None:

@@ -6,6 +6,15 @@ resolve without the network. A file's envelope is validated against the file sch
 transactions file's ``oneOf`` does not list every transaction type of this version and its
 errors would not say which item failed. Messages name the item id and the failing path.
 
+The reference is python-jsonschema (Draft 7, its format checker): it says what is valid, and
+every message is its own. A package holds hundreds of thousands of items, so each item is first
+put to a validator compiled once per object type by jsonschema-rs, which only answers whether it
+is valid; an item it refuses (or cannot read) is validated again by the reference, which gives
+the messages, or finds it valid after all. The compiled validator checks ``pattern`` with
+Python's ``re.search`` and ``format`` with the reference's format checker, and never counts a
+``Decimal`` as an integer, as the reference does: where it accepts an item, so does the
+reference (for items as ``json`` reads them; it would take a tuple for an array).
+
 The folder is an argument; by default it is ``OCF_SCHEMA_DIR`` from the environment, else the
 unchanged copy of the Open Cap Table Coalition's schemas shipped in ``schemas/`` beside this
 module (with their licence).
@@ -13,11 +22,15 @@ module (with their licence).
 
 import json
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from decimal import Decimal
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
@@ -25,6 +38,10 @@ from referencing.jsonschema import DRAFT7
 
 SCHEMA_DIR_VARIABLE = "OCF_SCHEMA_DIR"
 MAX_MESSAGE = 300
+# A keyword of the compiled validator's copy of the schemas only: the reference counts no
+# ``Decimal`` (a JSON number with a point or an exponent, as the package reads it) as an integer.
+NOT_A_DECIMAL = "x-roundtable-not-a-decimal"
+LITERAL_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
 
 
 SHIPPED_SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -36,6 +53,71 @@ def default_schema_dir() -> Path:
     return Path(configured) if configured else SHIPPED_SCHEMAS
 
 
+class _PythonPattern:
+    """``pattern`` as the reference checks it: ``re.search`` with Python's regular expressions,
+    which differ from the compiled validator's own (``$`` before a final line feed, ``\\d``,
+    ``\\s``)."""
+
+    def __init__(self, parent_schema: dict[str, Any], value: str, schema_path: list) -> None:
+        self.search = re.compile(value).search
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and self.search(instance) is None:
+            raise ValueError("does not match the pattern")
+
+
+class _NotADecimal:
+    """Refuse a ``Decimal`` where the schema asks for an integer (and not any number)."""
+
+    def __init__(self, parent_schema: dict[str, Any], value: bool, schema_path: list) -> None:
+        pass
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, Decimal):
+            raise ValueError("a decimal is not an integer")
+
+
+def _compilable(node: Any) -> Any:
+    """Return ``node`` with :data:`NOT_A_DECIMAL` beside every ``type`` that allows integers
+    but not numbers (values given as data, such as a ``const``, left as they are)."""
+    if isinstance(node, list):
+        return [_compilable(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    copied = {
+        key: value if key in LITERAL_KEYWORDS else _compilable(value) for key, value in node.items()
+    }
+    types = node.get("type")
+    names = types if isinstance(types, list) else [types]
+    if "integer" in names and "number" not in names:
+        copied[NOT_A_DECIMAL] = True
+    return copied
+
+
+def _format_names(node: Any) -> set[str]:
+    """Return every ``format`` named anywhere in ``node``."""
+    if isinstance(node, list):
+        return set().union(*(_format_names(value) for value in node))
+    if not isinstance(node, dict):
+        return set()
+    found = {node["format"]} if isinstance(node.get("format"), str) else set()
+    return found.union(*(_format_names(value) for value in node.values()))
+
+
+def _uses(node: Any, keyword: str) -> bool:
+    """Whether ``keyword`` is a key anywhere in ``node``."""
+    if isinstance(node, list):
+        return any(_uses(value, keyword) for value in node)
+    if not isinstance(node, dict):
+        return False
+    return keyword in node or any(_uses(value, keyword) for value in node.values())
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    """Refuse to fetch a schema: every one is read from the folder, none from the network."""
+    raise jsonschema_rs.ReferencingError(f"{uri} is not among the OCF schemas")
+
+
 @dataclass
 class OcfSchemas:
     """The schemas of one folder: a registry by ``$id`` and the schema of each type."""
@@ -44,6 +126,8 @@ class OcfSchemas:
     by_file_type: dict[str, str]
     by_object_type: dict[str, str]
     _validators: dict[str, Draft7Validator] = field(default_factory=dict)
+    _checks: dict[str, Callable[[Any], bool] | None] = field(default_factory=dict)
+    _compiler: "_Compiler | None" = None
 
     def validator(self, schema_id: str) -> Draft7Validator:
         """Return the (cached) validator of the schema registered as ``schema_id``."""
@@ -53,6 +137,66 @@ class OcfSchemas:
                 schema, registry=self.registry, format_checker=Draft7Validator.FORMAT_CHECKER
             )
         return self._validators[schema_id]
+
+    def compiled_check(self, schema_id: str) -> Callable[[Any], bool] | None:
+        """Return the (cached) compiled check of the schema registered as ``schema_id``: true
+        only where the reference finds no error. ``None`` where the folder's schemas use
+        ``patternProperties``, whose regular expressions the compiled validator would read
+        otherwise than the reference."""
+        if schema_id not in self._checks:
+            if self._compiler is None:
+                self._compiler = _Compiler.of(self.registry)
+            self._checks[schema_id] = self._compiler.check(schema_id)
+        return self._checks[schema_id]
+
+
+@dataclass(frozen=True)
+class _Compiler:
+    """What the compiled checks of one folder share: its schemas, adapted and registered once."""
+
+    documents: dict[str, Any]
+    registry: jsonschema_rs.Registry | None
+    formats: dict[str, Callable[[Any], bool]]
+
+    @classmethod
+    def of(cls, registry: Registry) -> "_Compiler":
+        documents = {uri: registry.contents(uri) for uri in registry}
+        checker = Draft7Validator.FORMAT_CHECKER
+        formats: dict[str, Callable[[Any], bool]] = {
+            name: partial(checker.conforms, format=name)
+            for name in _format_names(list(documents.values()))
+        }
+        if _uses(documents, "patternProperties"):
+            return cls(documents=documents, registry=None, formats=formats)
+        try:
+            compiled = jsonschema_rs.Registry(
+                [(uri, _compilable(document)) for uri, document in documents.items()],
+                draft=jsonschema_rs.Draft7,
+                retriever=_refuse_retrieval,
+            )
+        except (ValueError, jsonschema_rs.ReferencingError):
+            return cls(documents=documents, registry=None, formats=formats)
+        return cls(documents=documents, registry=compiled, formats=formats)
+
+    def check(self, schema_id: str) -> Callable[[Any], bool] | None:
+        """Return the compiled check of ``schema_id``, or ``None`` where the schemas cannot be
+        compiled (a reference missing, a pattern Python does not read): the reference alone
+        then says what it makes of them."""
+        if self.registry is None:
+            return None
+        try:
+            validator = jsonschema_rs.Draft7Validator(
+                _compilable(self.documents[schema_id]),
+                registry=self.registry,
+                base_uri=schema_id,
+                offline=True,
+                validate_formats=True,
+                formats=self.formats,
+                keywords={"pattern": _PythonPattern, NOT_A_DECIMAL: _NotADecimal},
+            )
+        except (ValueError, re.error, jsonschema_rs.ReferencingError):
+            return None
+        return validator.is_valid
 
 
 def _inlined(registry: Registry, node: Any, path: tuple[str, ...]) -> Any:
@@ -146,11 +290,13 @@ def validate_item(item: Any, *, folder: Path | None = None) -> list[str]:
     """Validate one item against the schema of its ``object_type``; return the errors."""
     if not isinstance(item, dict):
         return ["an item is not a JSON object"]
-    item_id = item.get("id")
-    name = f"item {item_id!r}" if isinstance(item_id, str) else "an item without an id"
     schemas = ocf_schemas(folder)
     object_type = item.get("object_type")
     schema_id = schemas.by_object_type.get(object_type) if isinstance(object_type, str) else None
+    if schema_id is not None and _fast_valid(schemas, schema_id, item):
+        return []
+    item_id = item.get("id")
+    name = f"item {item_id!r}" if isinstance(item_id, str) else "an item without an id"
     if schema_id is None:
         return [f"{name}: unknown object_type {object_type!r}"]
     errors = schemas.validator(schema_id).iter_errors(item)
@@ -158,3 +304,68 @@ def validate_item(item: Any, *, folder: Path | None = None) -> list[str]:
         f"{name} ({object_type}) {_describe(error)}"
         for error in sorted(errors, key=lambda e: list(e.absolute_path))
     ]
+
+
+def _fast_valid(schemas: OcfSchemas, schema_id: str, item: dict) -> bool:
+    """Whether the compiled check accepts ``item``; ``False`` for what it cannot read (a key
+    that is not a string, a lone surrogate, a type JSON does not have), left to the reference."""
+    check = schemas.compiled_check(schema_id)
+    if check is None:
+        return False
+    try:
+        return check(item)
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+# --- what the schemas pin and allow, read from their files ------------------------------------
+
+
+@cache
+def _documents(folder: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Return the schemas of ``folder`` by ``$id``, and the ``$id`` of each file and object
+    type, read from the files themselves (whatever validates them)."""
+    root = folder.resolve()
+    by_id: dict[str, dict[str, Any]] = {}
+    by_type: dict[str, str] = {}
+    for path in sorted(root.rglob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        by_id[schema["$id"]] = schema
+        if path.relative_to(root).parts[0] not in {"files", "objects"}:
+            continue
+        for key in ("file_type", "object_type"):
+            spec = schema.get("properties", {}).get(key, {})
+            for name in [spec["const"]] if "const" in spec else spec.get("enum", []):
+                by_type.setdefault(name, schema["$id"])
+    return by_id, by_type
+
+
+def _closed_properties(by_id: dict[str, dict[str, Any]], schema_id: str) -> frozenset[str] | None:
+    schema = by_id.get(schema_id, {})
+    allowed: list[frozenset[str]] = []
+    if schema.get("additionalProperties") is False:
+        allowed.append(frozenset(schema.get("properties", {})))
+    for part in schema.get("allOf", []):
+        reference = part.get("$ref") if isinstance(part, dict) else None
+        inherited = _closed_properties(by_id, reference) if isinstance(reference, str) else None
+        if inherited is not None:
+            allowed.append(inherited)
+    return frozenset.intersection(*allowed) if allowed else None
+
+
+def allowed_properties(type_name: str, *, folder: Path | None = None) -> frozenset[str] | None:
+    """Return the fields an object of ``type_name`` (an ``object_type``, or a ``file_type`` for
+    a file's envelope) may have in the schemas of ``folder``, or ``None`` when they do not know
+    the type or leave its fields open."""
+    by_id, by_type = _documents(folder or default_schema_dir())
+    schema_id = by_type.get(type_name)
+    return _closed_properties(by_id, schema_id) if schema_id else None
+
+
+def pinned_ocf_version(*, folder: Path | None = None) -> str | None:
+    """Return the ``ocf_version`` the manifest schema of ``folder`` requires (its constant), or
+    ``None`` when it requires no single one."""
+    by_id, by_type = _documents(folder or default_schema_dir())
+    manifest = by_id.get(by_type.get("OCF_MANIFEST_FILE", ""), {})
+    version = manifest.get("properties", {}).get("ocf_version", {}).get("const")
+    return version if isinstance(version, str) else None
