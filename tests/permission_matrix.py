@@ -12,13 +12,16 @@ but the logged reveal page to those allowed to reveal.
 
 import hashlib
 import inspect
+import io
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
 from io import StringIO
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -36,8 +39,14 @@ from apps.accounts.demo import current_totp_code, demo_staff_email
 from apps.accounts.models import User
 from apps.accounts.roles import PRODUCT_APPS, Role
 from apps.captable.demo import COMPANY
-from apps.captable.models import Issuer
-from apps.captable.services import issuer_create, share_class_create, vesting_terms_create
+from apps.captable.models import Issuer, OcfImport
+from apps.captable.services import (
+    issuer_create,
+    ocf_import_check,
+    ocf_import_confirm,
+    share_class_create,
+    vesting_terms_create,
+)
 from apps.core.money import Money
 from apps.deals.demo import OPEN_DEAL, SPV_DEAL, TERMS
 from apps.deals.models import Deal, DistributionKind, ProposalAction
@@ -74,7 +83,15 @@ MODEL_PERMISSION_OF_VIEW = {
     "user_change_password": "change",
 }
 # Views that write for a role holding a named permission, whatever the method.
-NAMED_PERMISSION_OF_VIEW = {"reveal_view": "investors.reveal_sensitive"}
+NAMED_PERMISSION_OF_VIEW = {
+    "reveal_view": "investors.reveal_sensitive",
+    # An OCF import's steps: its maker uploads and confirms it, another person approves it,
+    # either cancels it (the world's import was made by somebody outside the matrix).
+    "ocf_upload_view": "captable.add_ocfimport",
+    "ocf_confirm_view": "captable.add_ocfimport",
+    "ocf_approve_view": "captable.approve_ocfimport",
+    "ocf_cancel_view": "captable.cancel_ocfimport",
+}
 # Views nobody may write through: reverting to a past version is not an edit anyone is granted.
 WRITE_FOR_NOBODY = frozenset({"history_form_view"})
 ALTERED_PASSWORD = "a-long-unguessable-passphrase-2026"
@@ -680,6 +697,18 @@ class World:
         return client
 
 
+OCF_PACKAGE = Path(__file__).parent / "captable" / "ocf_packages" / "valid"
+
+
+def _ocf_package_zip() -> bytes:
+    """The valid OCF test package, as the zip archive staff upload."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(OCF_PACKAGE.iterdir()):
+            archive.writestr(path.name, path.read_bytes())
+    return buffer.getvalue()
+
+
 def _complete_demo() -> dict[type[models.Model], int]:
     """Give every admin model a row the demo leaves out, through the services; return the rows
     the cases should prefer."""
@@ -758,7 +787,10 @@ def _complete_demo() -> dict[type[models.Model], int]:
     draft = deal_create(
         name="Matrix draft co-investment", issuer=vehicle, share_class=units, by=ops, **TERMS
     )
-    return {Investor: camille.pk, Deal: draft.pk}
+    # An OCF import waiting for approval: finance's approval imports it, its cancel page cancels.
+    checked = ocf_import_check(filename="lumen.zip", content=_ocf_package_zip(), by=ops)
+    proposed = ocf_import_confirm(ocf_import=checked, accept_warnings=True, by=ops)
+    return {Investor: camille.pk, Deal: draft.pk, OcfImport: proposed.pk}
 
 
 def sensitive_values() -> tuple[str, ...]:

@@ -140,10 +140,16 @@ MAY.update(
             "convertible_issue",
             "convertibles_convert",
             "ocf_import",
+            "ocf_dry_run",
+            "ocf_import_check",
+            "ocf_import_confirm",
         ),
         frozenset({OPS, SYSTEM}),
     )
 )
+# An OCF import is approved by somebody else than who uploaded it, and cancelled by either.
+MAY["ocf_import_approve"] = frozenset({FINANCE, SYSTEM})
+MAY["ocf_import_cancel"] = frozenset({OPS, FINANCE, SYSTEM})
 
 
 class World:

@@ -39,6 +39,10 @@ ALL = frozenset({"view", "add", "change", "delete"})
 # Operations are prepared by one person and checked by another (maker-checker).
 PREPARE_OPERATIONS = frozenset({"submit", "cancel"})
 CHECK_OPERATIONS = frozenset({"submit", "cancel", "approve", "execute", "reverse"})
+# An OCF package is uploaded and confirmed by operations and imported on finance's approval;
+# either may cancel it (the service lets only its maker or an approver do so).
+CANCEL = frozenset({"cancel"})
+CHECK_OCF_IMPORTS = frozenset({"approve", "cancel"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
         Grant(VIEW, PRODUCT_APPS),
         Grant(EDIT, ("accounts.organisation", "captable", "deals", "documents", "investors")),
         Grant(PREPARE_OPERATIONS, ("ledger.operation",)),
+        Grant(CANCEL, ("captable.ocfimport",)),
     ),
     Role.COMPLIANCE: (
         Grant(VIEW, PRODUCT_APPS),
@@ -68,6 +73,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
         Grant(VIEW, PRODUCT_APPS),
         Grant(EDIT, ("deals", "ledger", "valuations")),
         Grant(CHECK_OPERATIONS, ("ledger.operation",)),
+        Grant(CHECK_OCF_IMPORTS, ("captable.ocfimport",)),
     ),
     Role.AUDITOR: (Grant(VIEW, (*PRODUCT_APPS, "auth")),),
     # Administrators manage people and access, not money.

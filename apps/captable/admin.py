@@ -12,11 +12,13 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.accounts.requests import StaffRequest
+from apps.captable.admin_ocf import OcfImportAdmin
 from apps.captable.exports import CONTENT_TYPES, FORMATS, cap_table_export
 from apps.captable.models import (
     EquityPlan,
     Issuer,
     Movement,
+    OcfImport,
     Security,
     ShareClass,
     Stakeholder,
@@ -254,3 +256,7 @@ class MovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["security", "stakeholder", "share_class"]
     date_hierarchy = "effective_date"
     list_per_page = 100
+
+
+# Packages uploaded, checked, confirmed and approved on their own pages (see admin_ocf).
+admin.site.register(OcfImport, OcfImportAdmin)

@@ -5,17 +5,24 @@ A security's outstanding quantity is never stored: it is the sum of its movement
 an executed ledger operation, so the cap table right after any operation, or on any past date,
 is rebuilt from the movements alone. Quantities are exact decimals (up to 10 places, as Open Cap
 Format allows), never floats. On PostgreSQL the database refuses any update or delete of a
-movement and any movement of an operation that is not executed (migration 0002).
+movement and any movement of an operation that is not executed (migration 0002). An
+:class:`OcfImport` keeps an Open Cap Format package uploaded from the admin on its way to
+becoming an issuer.
 """
 
-from typing import TypedDict
+from typing import ClassVar, TypedDict
 
+from django.conf import settings
 from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from apps.captable.exceptions import MovementAppendOnly
 from apps.core.countries import country_choices
 from apps.core.history import audited_history
-from apps.core.validators import text_without_control_characters
+from apps.core.validators import (
+    multiline_text_without_control_characters,
+    text_without_control_characters,
+)
 
 
 class Digits(TypedDict):
@@ -427,3 +434,129 @@ class MovementSeal(models.Model):
         if not self._state.adding:
             raise MovementAppendOnly("a seal is written once")
         super().save(*args, **kwargs)
+
+
+class OcfImportState(models.TextChoices):
+    CHECKED = "checked", "Checked, to be confirmed"
+    REFUSED = "refused", "Refused by the checks"
+    PROPOSED = "proposed", "Waiting for approval"
+    IMPORTED = "imported", "Imported"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OcfImport(ConcurrentTransitionMixin, models.Model):
+    """An Open Cap Format package uploaded from the admin, imported by two people.
+
+    The upload is checked at once by a dry run whose report is kept: a package with errors is
+    kept as refused, so the report can be read, and goes no further. Otherwise the person who
+    uploaded it confirms it (accepting its warnings, if any), and another person approves it,
+    which imports the package kept here as a new issuer.
+    """
+
+    State = OcfImportState
+
+    filename = models.CharField(
+        "file name", max_length=255, validators=[text_without_control_characters]
+    )
+    # The package itself, kept in the row so that the upload and its record commit together.
+    package = models.BinaryField()
+    report = models.JSONField(default=dict, help_text="The dry run's report.")
+    state = FSMField(default=OcfImportState.CHECKED, choices=OcfImportState.choices, protected=True)
+    accepted_warnings = models.BooleanField(
+        default=False, help_text="The person who uploaded it accepted the report's warnings."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who approved or cancelled it.",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    issuer = models.ForeignKey(
+        Issuer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ocf_imports",
+        help_text="The issuer the import created.",
+    )
+    operation = models.ForeignKey(
+        "ledger.Operation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The operation that recorded the package's transactions.",
+    )
+    reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why it was cancelled.",
+        validators=[multiline_text_without_control_characters],
+    )
+
+    history = audited_history(excluded_fields=["package"])
+
+    # Django adds this manager; the stubs lose it behind django-fsm's mixin, so it is named.
+    objects: ClassVar[models.Manager["OcfImport"]]
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = "OCF import"
+        permissions = [
+            ("approve_ocfimport", "Can approve an OCF import"),
+            ("cancel_ocfimport", "Can cancel an OCF import"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=OcfImportState.values),
+                name="captable_ocfimport_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state=OcfImportState.IMPORTED, issuer__isnull=False)
+                | (~models.Q(state=OcfImportState.IMPORTED) & models.Q(issuer__isnull=True)),
+                name="captable_ocfimport_issuer_iff_imported",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state=OcfImportState.IMPORTED)
+                | ~models.Q(decided_by=models.F("created_by")),
+                name="captable_ocfimport_approver_is_not_maker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename}"
+
+    @transition(
+        field=state,
+        source=OcfImportState.CHECKED,
+        target=OcfImportState.PROPOSED,
+        permission="captable.add_ocfimport",
+    )
+    def confirm(self) -> None:
+        """Hand the checked package to an approver (who may not be its maker)."""
+
+    @transition(
+        field=state,
+        source=OcfImportState.PROPOSED,
+        target=OcfImportState.IMPORTED,
+        permission="captable.approve_ocfimport",
+    )
+    def approve(self) -> None:
+        """Mark the package as imported (the import is the service's to run)."""
+
+    @transition(
+        field=state,
+        source=[OcfImportState.CHECKED, OcfImportState.PROPOSED],
+        target=OcfImportState.CANCELLED,
+        permission="captable.cancel_ocfimport",
+    )
+    def cancel(self) -> None:
+        """Abandon the package before it is imported."""

@@ -16,6 +16,8 @@ The writes are cut by job, and each module keeps its own rule:
   fields an update of each may change.
 - :mod:`.lifecycle`: the changes of a cap table's life (issuances, transfers, cancellations,
   conversions, splits, grants, exercises), each one use case recorded through the engine.
+- :mod:`.ocf_imports`: OCF packages uploaded from the admin, checked by a dry run, confirmed by
+  their maker and imported on another person's approval.
 
 Import from this package: every name below is re-exported here.
 """
@@ -52,15 +54,36 @@ from apps.captable.services.reference import (
     vesting_terms_create,
 )
 
+# isort: split
+# Last: the OCF importer these use records through the services above.
+from apps.captable.services.ocf_imports import (
+    OcfUploadRefused,
+    OcfWarningsToAccept,
+    ocf_import_approve,
+    ocf_import_cancel,
+    ocf_import_check,
+    ocf_import_confirm,
+    ocf_import_steps_open,
+    ocf_upload_refuse_unless_acceptable,
+)
+
 __all__ = [
     "CLASS_ECONOMIC_TERMS",
     "REFERENCE_UPDATABLE_FIELDS",
     "Change",
+    "OcfUploadRefused",
+    "OcfWarningsToAccept",
     "captable_change_record",
     "convertible_issue",
     "convertibles_convert",
     "issuer_create",
     "movements_reverse",
+    "ocf_import_approve",
+    "ocf_import_cancel",
+    "ocf_import_check",
+    "ocf_import_confirm",
+    "ocf_import_steps_open",
+    "ocf_upload_refuse_unless_acceptable",
     "options_grant",
     "plan_create",
     "pool_reserve",
