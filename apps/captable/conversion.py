@@ -373,7 +373,8 @@ class RoundTerms:
         stated = Fraction(round_fraction(price * scale, ROUND_HALF_UP), scale)
         if stated <= 0:
             raise ValueError(
-                f"the price {float(price):.3g} states as zero to {self.price_decimals} decimals"
+                f"the price {Decimal(price.numerator) / price.denominator:.3g} states as zero "
+                f"to {self.price_decimals} decimals"
             )
         return stated
 

@@ -896,3 +896,14 @@ def test_a_round_without_stated_decimals_keeps_the_exact_price():
     terms = ConvertibleTerms(kind="safe", principal=eur("100.00"), discount=Fraction(1, 3))
 
     assert convert(terms, round_at(Fraction(1), 1_000)).price == Fraction(2, 3)
+
+
+def test_a_conversion_price_that_states_as_zero_is_refused():
+    # 0.004 a share is 0.00 to two decimals (and 0.005 would be 0.01).
+    terms = ConvertibleTerms(kind="safe", principal=eur("100.00"))
+
+    with pytest.raises(ValueError, match=exactly("the price 0.004 states as zero to 2 decimals")):
+        convert(terms, round_at(Fraction(4, 1000), 1_000, price_decimals=2))
+    assert convert(terms, round_at(Fraction(5, 1000), 1_000, price_decimals=2)).price == Fraction(
+        1, 100
+    )

@@ -805,3 +805,32 @@ def test_a_price_that_states_as_zero_is_refused():
     # 1,000 units valued at 1.00: a price of 0.001, which is 0.00 to two decimals.
     with pytest.raises(ValueError, match=exactly("the price 0.001 states as zero to 2 decimals")):
         model(pre_money=eur("1.00"), new_money=[("Fund I", eur("1.00"))], price_decimals=2)
+
+
+def test_a_discount_is_taken_off_the_stated_round_price_and_stated_in_its_turn():
+    # 8,000,000 shares, pre-money 10,000,000, a pre-money SAFE of 1,000,000 at a 20 % discount:
+    # the price solves p x (8,000,000 + 1,000,000 / 0.8p) = 10,000,000, p = 1.09375, stated
+    # 1.09 to two decimals. The SAFE converts at 0.8 x 1.09 = 0.872, stated 0.87 (0.88 off the
+    # unstated price): floor(1,000,000 / 0.87) = 1,149,425.
+    result = model(
+        holdings=[Holding("Founders", "Ordinary", 8_000_000)],
+        pre_money=eur("10000000"),
+        convertibles=[
+            (
+                "Angel",
+                ConvertibleTerms(
+                    kind="safe",
+                    principal=eur("1000000"),
+                    discount=Fraction(1, 5),
+                    post_money=False,
+                ),
+            )
+        ],
+        price_decimals=2,
+    )
+
+    assert result.price_per_share == Fraction("1.09")
+    assert [(row.holder, row.units) for row in result.rows] == [
+        ("Founders", 8_000_000),
+        ("Angel", 1_149_425),
+    ]
