@@ -1,9 +1,12 @@
 """Reads of cap tables: who holds what on a date or right after an operation, basic and fully
 diluted, and ownership looked through vehicles.
 
-A cap table is one grouped read of the issuer's movements (through an index that carries the
-grouped columns), so any past state costs what the present does. Percentages are rounded by
-largest remainder and add up to exactly 100.00.
+A cap table is one grouped read of the issuer's movements, summed by holder, class and kind in
+the database (through an index that carries the grouped columns, so any past state costs what the
+present does), then the names of the holders and of the classes, and the plans' pools found from
+the plans' side: four queries however many holders, plans and grants (two more to show the
+convertibles converted). Percentages are rounded by largest remainder and add up to exactly
+100.00.
 """
 
 from collections import defaultdict
@@ -14,11 +17,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import models
+from django.db.models import F, Value
 from django.utils import timezone
 
 from apps.captable.conversion import ConvertibleTerms, RoundTerms, convert_all
 from apps.captable.models import (
-    EquityPlan,
     Issuer,
     Movement,
     MovementKind,
@@ -33,6 +36,7 @@ from apps.captable.vesting import VestingSchedule, vested_quantity
 from apps.core.money import Money, allocate
 from apps.ledger.models import Operation
 
+ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 CONVERTIBLES = "Convertibles (as converted)"
@@ -147,85 +151,108 @@ def cap_table(
     """
     movements = _movements(issuer, as_of=as_of, after_operation=after_operation)
     held = grouped_sums(
-        movements.exclude(security_kind="").exclude(security_kind=SecurityKind.CONVERTIBLE),
+        movements.exclude(security_kind__in=["", SecurityKind.CONVERTIBLE]),
         ["stakeholder_id", "share_class_id", "security_kind"],
     )
-    pools = grouped_sums(movements.filter(kind=MovementKind.POOL), ["plan_id"])
-    granted = grouped_sums(
-        movements.filter(security_kind=SecurityKind.OPTION, security__plan__isnull=False).exclude(
-            kind=MovementKind.EXERCISE
-        ),
-        ["security__plan_id"],
-    )
-    converted = _convertible_shares(issuer, movements, convertibles_at) if convertibles_at else {}
-
-    units: dict[tuple[int, int | None], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 2)
+    units: dict[tuple[int, int | None], list[Decimal]] = {}
     for (holder, share_class, kind), quantity in held.items():
-        position = units[(holder, share_class)]
+        position = units.setdefault((holder, share_class), [ZERO, ZERO])
         if kind == SecurityKind.STOCK:
             position[0] += quantity
         position[1] += quantity
-    for holder, shares in converted.items():
-        units[(holder, None)][1] += shares
+    if convertibles_at:
+        for holder, shares in _convertible_shares(issuer, movements, convertibles_at).items():
+            units.setdefault((holder, None), [ZERO, ZERO])[1] += shares
 
-    holders = dict(Stakeholder.objects.filter(issuer=issuer).values_list("pk", "name"))
-    classes = {c.pk: c.name for c in ShareClass.objects.filter(issuer=issuer)}
-    rows: list[tuple[str, str, list[Decimal], int | None, int | None]] = [
+    holders = dict(Stakeholder.objects.filter(issuer=issuer).order_by().values_list("pk", "name"))
+    classes = dict(ShareClass.objects.filter(issuer=issuer).order_by().values_list("pk", "name"))
+    rows: list[tuple[str, str, Decimal, Decimal, int | None, int | None]] = [
         (
             holders[holder],
             classes[share_class] if share_class else CONVERTIBLES,
-            values,
+            basic,
+            diluted,
             holder,
             share_class,
         )
-        for (holder, share_class), values in units.items()
+        for (holder, share_class), (basic, diluted) in units.items()
+        if basic or diluted
     ]
-    plans = EquityPlan.objects.filter(issuer=issuer).select_related("share_class")
-    for plan in plans:
-        available = pools.get((plan.pk,), Decimal(0)) - granted.get((plan.pk,), Decimal(0))
-        if available:
-            rows.append(
-                (
-                    f"Pool: {plan.name}",
-                    plan.share_class.name,
-                    [Decimal(0), available],
-                    None,
-                    plan.share_class_id,
-                )
-            )
-    rows = [row for row in rows if row[2][0] or row[2][1]]
-    rows.sort(key=lambda row: (-row[2][1], -row[2][0], row[0], row[1]))
-    percent = _percentages([values[0] for _, _, values, _, _ in rows])
-    percent_fd = _percentages([values[1] for _, _, values, _, _ in rows])
+    rows.extend(
+        (f"Pool: {plan}", class_name, ZERO, available, None, share_class)
+        for plan, share_class, class_name, available in _pools_available(issuer, movements)
+    )
+    rows.sort(key=lambda row: (-row[3], -row[2], row[0], row[1]))
+    basics = [row[2] for row in rows]
+    diluteds = [row[3] for row in rows]
     table_rows = [
-        CapTableRow(
-            holder=name,
-            share_class=class_name,
-            units=values[0],
-            fully_diluted_units=values[1],
-            percent=percent[index],
-            percent_fully_diluted=percent_fd[index],
-            holder_id=holder,
-            share_class_id=share_class,
+        CapTableRow(name, class_name, basic, diluted, percent, percent_fd, holder, share_class)
+        for (name, class_name, basic, diluted, holder, share_class), percent, percent_fd in zip(
+            rows, _percentages(basics), _percentages(diluteds), strict=True
         )
-        for index, (name, class_name, values, holder, share_class) in enumerate(rows)
     ]
-    by_class: dict[str, tuple[Decimal, Decimal]] = {}
-    by_holder: dict[str, tuple[Decimal, Decimal]] = {}
-    for row in table_rows:
-        for totals, key in ((by_class, row.share_class), (by_holder, row.holder)):
-            basic, diluted = totals.get(key, (Decimal(0), Decimal(0)))
-            totals[key] = (basic + row.units, diluted + row.fully_diluted_units)
     return CapTable(
         issuer=issuer,
         as_of=as_of.date() if isinstance(as_of, datetime) else as_of,
         after_operation=after_operation.sequence if after_operation else None,
         rows=table_rows,
-        total_units=sum((row.units for row in table_rows), Decimal(0)),
-        total_fully_diluted_units=sum((row.fully_diluted_units for row in table_rows), Decimal(0)),
-        by_class=by_class,
-        by_holder=by_holder,
+        total_units=sum(basics, ZERO),
+        total_fully_diluted_units=sum(diluteds, ZERO),
+        by_class=_totals_by([row[1] for row in rows], basics, diluteds),
+        by_holder=_totals_by([row[0] for row in rows], basics, diluteds),
     )
+
+
+def _totals_by(
+    keys: list[str], basics: list[Decimal], diluteds: list[Decimal]
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """Add up the basic and fully diluted units of the rows by their ``keys``."""
+    totals: dict[str, tuple[Decimal, Decimal]] = {}
+    for key, basic, diluted in zip(keys, basics, diluteds, strict=True):
+        so_far = totals.get(key, (ZERO, ZERO))
+        totals[key] = (so_far[0] + basic, so_far[1] + diluted)
+    return totals
+
+
+def _pools_available(
+    issuer: Issuer, movements: models.QuerySet[Movement]
+) -> list[tuple[str, int, str, Decimal]]:
+    """Return each of ``issuer``'s plans with units left in its pool: its name, its class's id
+    and name, and what is available (reserved, less the options granted and not exercised), in
+    the order of the plans' names.
+
+    One read of the pool movements and the option movements of the issuer's plans, each with its
+    plan named, both found from the plans' side (their indexes) rather than among all movements.
+    """
+    named = ["plan_name", "class_id", "class_name"]
+    reserved = (
+        movements.filter(kind=MovementKind.POOL, plan__issuer=issuer)
+        .annotate(
+            plan_name=F("plan__name"),
+            class_id=F("plan__share_class_id"),
+            class_name=F("plan__share_class__name"),
+            reserving=Value(True),
+        )
+        .order_by()
+        .values_list(*named, "reserving", "quantity")
+    )
+    granted = (
+        movements.filter(security_kind=SecurityKind.OPTION, security__plan__issuer=issuer)
+        .exclude(kind=MovementKind.EXERCISE)
+        .annotate(
+            plan_name=F("security__plan__name"),
+            class_id=F("security__plan__share_class_id"),
+            class_name=F("security__plan__share_class__name"),
+            reserving=Value(False),
+        )
+        .order_by()
+        .values_list(*named, "reserving", "quantity")
+    )
+    available: dict[tuple[str, int, str], Decimal] = {}
+    for plan, share_class, class_name, reserving, quantity in reserved.union(granted, all=True):
+        key = (plan, share_class, class_name)
+        available[key] = available.get(key, ZERO) + (quantity if reserving else -quantity)
+    return sorted((*key, quantity) for key, quantity in available.items() if quantity)
 
 
 def security_outstanding(issuer: Issuer, *, as_of: date | None = None) -> dict[str, Decimal]:

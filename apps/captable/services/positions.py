@@ -8,9 +8,11 @@ Format does, so that a consumed security can never be consumed again.
 
 Every movement is checked as it is added against the positions so far (held units, a class's
 authorised units, a plan's pool), kept by security id; a refused change raises a
-:class:`~apps.core.exceptions.DomainError` naming the object and writes nothing. The movements
-of each change are sealed one change at a time, in the order of the operations; a reversal
-records the opposite of an operation's movements under the same checks.
+:class:`~apps.core.exceptions.DomainError` naming the object and writes nothing. A change is
+written in bulk once built (on PostgreSQL through ``COPY``, an import holding hundreds of
+thousands of movements), the database's own checks and triggers applying to every row. The
+movements of each change are sealed one change at a time, in the order of the operations; a
+reversal records the opposite of an operation's movements under the same checks.
 """
 
 import uuid
@@ -18,9 +20,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -59,6 +62,7 @@ from apps.ledger.services import (
 )
 
 ResultT = TypeVar("ResultT")
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 def _exact(quantity: Decimal | int, *, what: str) -> Decimal:
@@ -396,11 +400,11 @@ class Change:
 
     def write(self) -> None:
         """Save the securities, then the movements, in bulk, and seal the movements."""
-        Security.objects.bulk_create(self.securities, batch_size=2000)
+        _insert(Security, self.securities, batch_size=2000)
         for movement in self.movements:
             if movement.security is not None:
                 movement.security_id = movement.security.pk
-        Movement.objects.bulk_create(self.movements, batch_size=5000)
+        _insert(Movement, self.movements, batch_size=5000)
         if self.movements:
             # Executing the operation locked the ledger's counter until commit: seals are
             # written one change at a time, in the order of the operations.
@@ -409,7 +413,8 @@ class Change:
                 .values_list("digest", flat=True)
                 .first()
             ) or GENESIS
-            rows = [tuple(getattr(m, name) for name in SEALED_FIELDS) for m in self.movements]
+            sealed = attrgetter(*SEALED_FIELDS)
+            rows = [sealed(movement) for movement in self.movements]
             MovementSeal.objects.create(
                 operation=self.operation,
                 issuer=self.issuer,
@@ -418,6 +423,92 @@ class Change:
                 previous_digest=previous,
                 digest=seal_digest(previous, rows),
             )
+
+
+# The values the ORM sends to PostgreSQL exactly as the model holds them, by kind of field: ids
+# and integers as ``int``, dates as ``date`` (a ``datetime`` is not one), decimals as ``Decimal``,
+# text as any ``str``. Any other value, and any field of another kind (``terms``: JSON), is
+# prepared by its field, as ``bulk_create`` prepares every one.
+SENT_AS_HELD: dict[str, type] = {
+    "AutoField": int,
+    "BigAutoField": int,
+    "BigIntegerField": int,
+    "ForeignKey": int,
+    "IntegerField": int,
+    "PositiveBigIntegerField": int,
+    "PositiveIntegerField": int,
+    "DateField": date,
+    "DecimalField": Decimal,
+    "CharField": str,
+}
+
+
+def _insert(model: type[ModelT], objects: list[ModelT], *, batch_size: int) -> None:
+    """Insert ``objects``, none saved yet, as ``bulk_create`` does: each gets its primary key
+    and counts as saved, and one holding an unsaved related object is refused.
+
+    On PostgreSQL the rows go in through ``COPY``, their keys drawn from the table's sequence
+    first: one change can hold hundreds of thousands of rows, and ``COPY`` takes the values as
+    held where ``bulk_create`` prepares each value of each row through its field. The values are
+    those ``bulk_create`` would send; the database checks them and runs its triggers alike.
+    """
+    if not objects:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objects, batch_size=batch_size)
+        return
+    meta = model._meta
+    relations = [field for field in meta.concrete_fields if isinstance(field, models.ForeignKey)]
+    for instance in objects:
+        for relation in relations:
+            # A related object assigned once saved left its key; one without may be unsaved.
+            if getattr(instance, relation.attname) is not None or not relation.is_cached(instance):
+                continue
+            related = relation.get_cached_value(instance)
+            if related is None:
+                continue
+            key = getattr(related, relation.target_field.attname)
+            if key is None:
+                raise ValueError(
+                    "bulk_create() prohibited to prevent data loss due to unsaved related object "
+                    f"'{relation.name}'."
+                )
+            setattr(instance, relation.attname, key)
+    columns = [(field, field.column) for field in meta.concrete_fields if field.column]
+    held = attrgetter(*(field.attname for field, _ in columns))
+    kinds = [
+        None
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        else SENT_AS_HELD.get(field.get_internal_type())
+        for field, _ in columns
+    ]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        for instance, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            instance.pk = pk
+        names = ", ".join(quote(column) for _, column in columns)
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
+            for instance in objects:
+                row = list(held(instance))
+                for index, kind in enumerate(kinds):
+                    value = row[index]
+                    if kind is not None and (
+                        value is None
+                        or type(value) is kind
+                        or (kind is str and isinstance(value, str))
+                    ):
+                        continue
+                    field = columns[index][0]
+                    row[index] = field.get_db_prep_save(field.pre_save(instance, True), connection)
+                copy.write_row(row)
+    for instance in objects:
+        instance._state.adding = False
+        instance._state.db = connection.alias
 
 
 def security_amount(security: Security) -> int:
