@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.accounts.requests import StaffRequest
-from apps.captable.admin_ocf import OcfImportAdmin
+from apps.captable.admin_ocf import OcfImportAdmin, quantity_shown
 from apps.captable.exports import CONTENT_TYPES, FORMATS, cap_table_export
 from apps.captable.models import (
     EquityPlan,
@@ -101,12 +101,21 @@ class ShareClassInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields: ClassVar[tuple[str, ...]] = (
         "name",
         "class_type",
-        "authorised_units",
+        "authorised",
         "seniority",
-        "conversion_ratio",
+        "conversion",
     )
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description="Authorised units")
+    def authorised(self, share_class: ShareClass) -> str:
+        units = share_class.authorised_units
+        return "—" if units is None else quantity_shown(units)
+
+    @admin.display(description="Conversion ratio")
+    def conversion(self, share_class: ShareClass) -> str:
+        return quantity_shown(share_class.conversion_ratio)
 
 
 @admin.register(Issuer)

@@ -191,6 +191,23 @@ def test_the_admin_offers_the_cap_table_as_a_download(staff_client, issuer, comm
     assert client.get(f"/admin/captable/issuer/{issuer.pk}/change/").status_code == 200
 
 
+def test_the_issuer_page_shows_its_classes_units_as_quantities(
+    staff_client, issuer, common, preferred
+):
+    from apps.accounts.roles import Role
+    from tests.factories import StaffFactory
+
+    client = staff_client(StaffFactory(roles=[Role.AUDITOR]))
+
+    page = " ".join(
+        client.get(f"/admin/captable/issuer/{issuer.pk}/change/").content.decode().split()
+    )
+
+    assert '<td class="field-authorised"> <p>1,000,000</p> </td>' in page
+    assert '<td class="field-conversion"> <p>1</p> </td>' in page
+    assert "1000000.0000000000" not in page
+
+
 def test_a_pro_forma_round_models_the_post_money_table_and_writes_nothing(
     issuer, common, alice, bob, people
 ):
