@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.accounts.requests import StaffRequest
-from apps.captable.admin_ocf import OcfImportAdmin, quantity_shown
+from apps.captable.admin_ocf import OcfImportAdmin
 from apps.captable.exports import CONTENT_TYPES, FORMATS, cap_table_export
 from apps.captable.models import (
     EquityPlan,
@@ -24,6 +24,7 @@ from apps.captable.models import (
     Stakeholder,
     VestingTerms,
 )
+from apps.captable.quantities import quantity_shown
 from apps.captable.selectors import cap_table, convertibles_round
 from apps.captable.services import (
     REFERENCE_UPDATABLE_FIELDS,

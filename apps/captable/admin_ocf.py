@@ -38,6 +38,7 @@ from apps.accounts.requests import StaffRequest
 from apps.captable.models import OcfImport, OcfImportState
 from apps.captable.ocf import OcfImportError
 from apps.captable.ocf.report import OcfReport
+from apps.captable.quantities import quantity_shown
 from apps.captable.services import (
     ocf_import_approve,
     ocf_import_cancel,
@@ -87,12 +88,6 @@ def object_type_name(code: str) -> str:
         return code
     words[-1] = _plural(words[-1])
     return capfirst(" ".join(words))
-
-
-def quantity_shown(value: Decimal) -> str:
-    """A quantity with thousands separators and no trailing zeros: 1,234,567.5."""
-    text = f"{value:,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def percent_shown(value: Decimal) -> str:

@@ -58,3 +58,10 @@ def quantity_text(value: Decimal | int) -> str:
         return str(value)
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity_shown(value: Decimal | int) -> str:
+    """Render a quantity for a person: exactly, with thousands separators, without trailing
+    zeros (1,234,567.5)."""
+    text = f"{Decimal(value):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -538,7 +538,8 @@ def test_a_past_version_shows_the_report_summed_up(proposed, ops):
 
 
 def test_quantities_are_shown_with_separators_and_without_trailing_zeros():
-    from apps.captable.admin_ocf import object_type_name, quantity_shown
+    from apps.captable.admin_ocf import object_type_name
+    from apps.captable.quantities import quantity_shown
 
     assert quantity_shown(Decimal("1234567.5000000000")) == "1,234,567.5"
     assert quantity_shown(Decimal("1800000.0000000000")) == "1,800,000"

@@ -208,10 +208,9 @@ def test_the_issuer_page_shows_its_classes_units_as_quantities(
     assert "1000000.0000000000" not in page
 
 
-def test_a_pro_forma_round_models_the_post_money_table_and_writes_nothing(
-    issuer, common, alice, bob, people
-):
-
+@pytest.fixture
+def with_a_safe(issuer, common, alice, bob, people):
+    """Alice's 8,000,000 shares and Bob's pre-money SAFE of 1,000,000 at a 20 % discount."""
     shares_issue(
         share_class=common, stakeholder=alice, quantity=8_000_000, effective_date=D1, **people
     )
@@ -228,6 +227,11 @@ def test_a_pro_forma_round_models_the_post_money_table_and_writes_nothing(
         effective_date=D2,
         **people,
     )
+    return issuer
+
+
+def test_a_pro_forma_round_models_the_post_money_table_and_writes_nothing(with_a_safe):
+    issuer = with_a_safe
     before = (Operation.objects.count(), Security.objects.count(), Movement.objects.count())
 
     model = cap_table_pro_forma(
@@ -248,25 +252,8 @@ def test_a_pro_forma_round_models_the_post_money_table_and_writes_nothing(
     assert sum(row.percent for row in model.rows) == Decimal("100.00")
 
 
-def test_a_pro_forma_round_states_its_price_to_the_decimals_of_the_term_sheet(
-    issuer, common, alice, bob, people
-):
-    shares_issue(
-        share_class=common, stakeholder=alice, quantity=8_000_000, effective_date=D1, **people
-    )
-    convertible_issue(
-        issuer=issuer,
-        stakeholder=bob,
-        convertible_type="safe",
-        terms=ConvertibleTerms(
-            kind="safe",
-            principal=Money(100_000_000, "EUR"),
-            discount=Fraction(20, 100),
-            post_money=False,
-        ),
-        effective_date=D2,
-        **people,
-    )
+def test_a_pro_forma_round_states_its_price_to_the_decimals_of_the_term_sheet(with_a_safe):
+    issuer = with_a_safe
 
     model = cap_table_pro_forma(
         issuer,

@@ -357,7 +357,13 @@ def allowed_properties(type_name: str, *, folder: Path | None = None) -> frozens
     """Return the fields an object of ``type_name`` (an ``object_type``, or a ``file_type`` for
     a file's envelope) may have in the schemas of ``folder``, or ``None`` when they do not know
     the type or leave its fields open."""
-    by_id, by_type = _documents(folder or default_schema_dir())
+    return _allowed(type_name, folder or default_schema_dir())
+
+
+@cache
+def _allowed(type_name: str, folder: Path) -> frozenset[str] | None:
+    """:func:`allowed_properties`, worked out once per type: it is asked for every item."""
+    by_id, by_type = _documents(folder)
     schema_id = by_type.get(type_name)
     return _closed_properties(by_id, schema_id) if schema_id else None
 
