@@ -8,6 +8,7 @@ by at most one minor unit per period.
 Day counts:
 
 - ACT/365 (fixed): actual days divided by 365, leap years included.
+- ACT/360: actual days divided by 360.
 - 30/360 (US bond basis): each month counts 30 days and the year 360. With ``D1`` and ``D2`` the
   start and end days of the month, a ``D1`` of 31 becomes 30; then, if ``D1`` is 30, a ``D2`` of
   31 becomes 30. The days are ``360 x (Y2 - Y1) + 30 x (M2 - M1) + (D2 - D1)``. The last day of
@@ -30,7 +31,12 @@ Rate = Fraction | Decimal
 
 class DayCount(enum.StrEnum):
     ACT_365 = "act_365"
+    ACT_360 = "act_360"
     THIRTY_360 = "30_360"
+
+    @property
+    def label(self) -> str:
+        return {"act_365": "ACT/365", "act_360": "ACT/360", "30_360": "30/360"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ def year_fraction(start: date, end: date, day_count: DayCount) -> Fraction:
     match DayCount(day_count):
         case DayCount.ACT_365:
             return Fraction((end - start).days, 365)
+        case DayCount.ACT_360:
+            return Fraction((end - start).days, 360)
         case DayCount.THIRTY_360:
             return Fraction(_days_30_360(start, end), 360)
 

@@ -63,6 +63,14 @@ class WaterfallType(models.TextChoices):
     AMERICAN = "american", "American (deal by deal)"
 
 
+class HurdleCompounding(models.TextChoices):
+    COMPOUND = "compound", "Compounding annually"
+    SIMPLE = "simple", "Simple"
+
+
+DAY_COUNTS = [(item.value, item.label) for item in DayCount]
+
+
 class FeeBasis(models.TextChoices):
     COMMITMENTS = "commitments", "Commitments"
     INVESTED = "invested", "Invested capital"
@@ -105,9 +113,26 @@ class Deal(FSMModelMixin, models.Model):
     )
     day_count = models.CharField(
         max_length=8,
-        choices=[(item.value, item.name.replace("_", " ")) for item in DayCount],
+        choices=DAY_COUNTS,
         default=DayCount.ACT_365,
         help_text="How debt interest counts days.",
+    )
+    hurdle_compounding = models.CharField(
+        max_length=8,
+        choices=HurdleCompounding.choices,
+        default=HurdleCompounding.COMPOUND,
+        help_text="How the preferred return accrues.",
+    )
+    hurdle_day_count = models.CharField(
+        max_length=8,
+        choices=DAY_COUNTS,
+        default=DayCount.ACT_365,
+        help_text="How the preferred return counts days.",
+    )
+    return_fees_first = models.BooleanField(
+        default=False,
+        help_text="The first tier returns the management fees paid as well as the capital "
+        "contributed (and the preferred return accrues on them).",
     )
     drawn_by_calls = models.BooleanField(
         default=False,

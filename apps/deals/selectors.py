@@ -5,24 +5,27 @@ distribution is as if it had never been.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 
 from apps.captable.models import Movement, SecurityKind, Stakeholder
 from apps.captable.quantities import grouped_sums
-from apps.core.money import Money
+from apps.core.money import Money, round_fraction
 from apps.deals.models import (
     CapitalCallNotice,
     CapitalCallPayment,
     Closing,
     Deal,
     Distribution,
+    FeeCharge,
     Subscription,
     SubscriptionState,
 )
-from apps.deals.waterfall import Flow
+from apps.deals.waterfall import PREFERRED_RETURN, RETURN_OF_CAPITAL, SPLIT, Flow, Paid, Tier
 from apps.ledger.models import OperationState
 
 EXECUTED = OperationState.EXECUTED
@@ -86,14 +89,65 @@ def contributions(deal: Deal) -> list[Flow]:
     return [(day, Money(amount, currency)) for day, amount in rows]
 
 
-def prior_distributions(deal: Deal) -> list[Flow]:
-    """Return what the investors (LPs) received from earlier distributions of ``deal``, dated."""
+def fees_paid(deal: Deal) -> list[Flow]:
+    """Return the management fees the investors paid, dated at the end of each period."""
     rows = (
-        Distribution.objects.filter(deal=deal, operation__state=EXECUTED)
-        .order_by("distributed_on", "number")
-        .values_list("distributed_on", "lp_minor")
+        FeeCharge.objects.filter(deal=deal, operation__state=EXECUTED)
+        .order_by("period_end", "number")
+        .values_list("period_end", "amount_minor")
     )
     return [(day, Money(amount, deal.currency)) for day, amount in rows]
+
+
+def prior_distributions(deal: Deal, *, through: Distribution | None = None) -> list[Paid]:
+    """Return the distributions of ``deal`` (up to ``through`` if given), dated, with what each
+    tier paid the LPs and the GP as recorded. Interest, paid outside the waterfall, counts as
+    preferred return: a return on the capital, not of it."""
+    records = Distribution.objects.filter(deal=deal, operation__state=EXECUTED)
+    if through is not None:
+        records = records.filter(number__lte=through.number)
+    rows = records.order_by("distributed_on", "number").values_list(
+        "distributed_on", "tiers", "lp_minor"
+    )
+    currency = deal.currency
+    paid = []
+    for day, tiers, lp_minor in rows:
+        recorded = [
+            Tier(tier["name"], Money(tier["lp_minor"], currency), Money(tier["gp_minor"], currency))
+            for tier in tiers
+        ] or [Tier(PREFERRED_RETURN, Money(lp_minor, currency), Money.zero(currency))]
+        paid.append(Paid(day, recorded))
+    return paid
+
+
+@dataclass(frozen=True)
+class CarryPosition:
+    """The carried interest of a deal so far against what its terms give the GP."""
+
+    profit: Money
+    carried: Money
+    due: Money
+
+    @property
+    def excess(self) -> Money:
+        """What the GP holds above its carry of the profit: what a clawback would return."""
+        return max(self.carried - self.due, Money.zero(self.carried.currency))
+
+
+def carry_position(deal: Deal, *, through: Distribution | None = None) -> CarryPosition:
+    """Return the profit distributed, the carry received and the carry due on that profit
+    (``carry`` of every profit with a catch-up, of the splits without one; rounded once), over
+    the deal's distributions up to ``through`` (all of them without it)."""
+    history = prior_distributions(deal, through=through)
+    tiers = [tier for paid in history for tier in paid.tiers]
+    zero = Money.zero(deal.currency)
+    profit = sum((tier.total for tier in tiers if tier.name != RETURN_OF_CAPITAL), zero)
+    carried = sum((tier.gp for tier in tiers), zero)
+    base = profit
+    if not deal.catch_up_rate:
+        base = sum((tier.total for tier in tiers if tier.name == SPLIT), zero)
+    due = round_fraction(Fraction(deal.carry_rate) * base.amount_minor)
+    return CarryPosition(profit=profit, carried=carried, due=Money(due, deal.currency))
 
 
 def units_by_stakeholder(deal: Deal, *, on: date) -> dict[int, Decimal]:

@@ -373,6 +373,8 @@ def test_the_deal_admin_shows_a_control_character_on_the_name(staff_client):
         "waterfall_type": "european",
         "equalisation_rate": "0",
         "day_count": "act_365",
+        "hurdle_compounding": "compound",
+        "hurdle_day_count": "act_365",
     }
 
     response = staff_client(operator).post("/admin/deals/deal/add/", form)

@@ -82,6 +82,8 @@ def _deal_data(vehicle, **overrides) -> dict:
         "equalisation_rate": "0",
         "interest_rate": "",
         "day_count": "act_365",
+        "hurdle_compounding": "compound",
+        "hurdle_day_count": "act_365",
     }
     data.update(overrides)
     return {name: value for name, value in data.items() if value is not None}
@@ -111,6 +113,8 @@ def _draft_data(deal: Deal, **overrides) -> dict:
         "equalisation_rate": "0",
         "interest_rate": "",
         "day_count": deal.day_count,
+        "hurdle_compounding": deal.hurdle_compounding,
+        "hurdle_day_count": deal.hurdle_day_count,
     }
     data.update(overrides)
     return data

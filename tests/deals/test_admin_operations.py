@@ -321,3 +321,36 @@ def test_a_call_page_shows_its_first_notices_and_links_to_all_of_them(
     link = f"/admin/deals/capitalcallnotice/?call__id__exact={call.pk}"
     assert f'<a href="{link}">All 3 notices</a>' in page.content.decode()
     assert len(_rows(finance_client.get(link))) == 3
+
+
+def test_a_distribution_page_shows_its_tiers_and_the_carry_to_date(world, finance_client):
+    deal = world.deal(
+        "Helios",
+        hurdle_rate=Decimal("0.10"),
+        carry_rate=Decimal("0.20"),
+        catch_up_rate=Decimal(1),
+    )
+    start = date(2021, 1, 1)
+    world.close(deal, [eur(10_000_000)], on=start)
+    deal.refresh_from_db()
+    world.deposit(deal.issuer, eur(14_000_000))
+    for amount, on in [(eur(11_000_000), date(2022, 1, 1)), (eur(3_000_000), date(2023, 1, 1))]:
+        second = distribution_record(
+            deal=deal, proceeds=amount, on=on, by=world.ops, approved_by=world.finance
+        )
+
+    page = finance_client.get(f"{ADMIN}/distribution/{second.pk}/change/").content.decode()
+
+    rows = [
+        ("Catch-up", "€0.00", "€250,000.00", "€250,000.00"),
+        ("Split", "€2,200,000.00", "€550,000.00", "€2,750,000.00"),
+    ]
+    for name, lp, gp, total in rows:
+        assert (
+            f'<td>{name}</td><td class="amount">{lp}</td><td class="amount">{gp}</td>'
+            f'<td class="amount">{total}</td>'
+        ) in page
+    assert (
+        "€800,000.00 received on €4,000,000.00 of profit distributed so far; the terms give "
+        "€800,000.00. Held above that (clawback exposure): €0.00."
+    ) in page

@@ -6,19 +6,24 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from apps.accounts.roles import Role
 from apps.core.money import Money
 from apps.deals.models import DealState, Distribution
 from apps.deals.services import (
     OperationRefused,
     capital_call_issue,
     capital_call_payment_record,
+    deal_operation_reverse,
     distribution_record,
     interest_distribute,
+    management_fee_charge,
 )
 from apps.ledger.models import Account, Operation
 from apps.ledger.selectors import balance
+from apps.ledger.services import operation_approve, operation_execute
 from apps.ledger.verification import ledger_verify_report
-from tests.deals.conftest import eur
+from tests.deals.conftest import eur, figures
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +233,107 @@ def test_a_fund_pays_out_by_capital_paid_in_so_a_defaulter_gets_nothing_unpaid(b
         payer.investor_id: eur(60_000).amount_minor
     }
     assert books.cash(defaulter.investor) == eur(0)
+
+
+# Across the deal's life: each distribution's waterfall counts every earlier one as recorded.
+
+TEN_PERCENT = {
+    "hurdle_rate": Decimal("0.10"),
+    "carry_rate": Decimal("0.20"),
+    "catch_up_rate": Decimal("1"),
+}
+Y0, Y1, Y2 = date(2021, 1, 1), date(2022, 1, 1), date(2023, 1, 1)
+
+
+@pytest.fixture
+def ten_million(books):
+    """10,000,000.00 closed on 2021-01-01 at a 10 % hurdle: 1,000,000.00 of it a year later."""
+    deal = books.deal("Helios", **TEN_PERCENT)
+    books.close(deal, [eur(4_000_000), eur(6_000_000)], on=Y0)
+    deal.refresh_from_db()
+    books.deposit(deal.issuer, eur(14_000_000))
+    return deal
+
+
+def _carry_account() -> Account:
+    return Account.objects.get(owner_type__isnull=True, name="Carried interest (EUR)")
+
+
+def test_the_catch_up_counts_the_preferred_return_an_earlier_distribution_paid(books, ten_million):
+    # 2022: capital and the whole hurdle, 11,000,000.00. 2023: 3,000,000.00, of which the
+    # GP catches up 1,000,000.00 x 20 / 80 = 250,000.00 and takes 20 % of the 2,750,000.00 split.
+    _distribute(books, ten_million, eur(11_000_000), on=Y1)
+    second = _distribute(books, ten_million, eur(3_000_000), on=Y2)
+
+    assert [(t["name"], t["lp_minor"], t["gp_minor"]) for t in second.tiers] == [
+        ("return of capital", 0, 0),
+        ("preferred return", 0, 0),
+        ("catch-up", 0, 25_000_000),
+        ("split", 220_000_000, 55_000_000),
+    ]
+    assert balance(_carry_account()) == eur(800_000)  # 20 % of the 4,000,000.00 of profit
+    assert sorted(books.cash(i) for i in books.investors_of(ten_million)) == [
+        eur(5_280_000),  # 40 % of 13,200,000.00
+        eur(7_920_000),
+    ]
+    assert ledger_verify_report().passed
+
+
+def test_two_distributions_on_one_day_pay_what_one_of_their_total_pays(books, ten_million):
+    _distribute(books, ten_million, eur(11_000_000), on=Y1)
+    _distribute(books, ten_million, eur(3_000_000), on=Y1)
+
+    assert balance(_carry_account()) == eur(800_000)
+    assert sorted(books.cash(i) for i in books.investors_of(ten_million)) == [
+        eur(5_280_000),
+        eur(7_920_000),
+    ]
+
+
+def test_a_distribution_with_later_ones_reverses_only_after_them_and_the_books_come_back(
+    books, ten_million
+):
+    checker = UserFactory(is_staff=True, roles=[Role.FINANCE])
+    before = figures()
+    first = _distribute(books, ten_million, eur(11_000_000), on=Y1)
+    after_first = figures()
+    second = _distribute(books, ten_million, eur(3_000_000), on=Y2)
+
+    with pytest.raises(OperationRefused, match="later operations stand on it"):
+        deal_operation_reverse(operation=first.operation, by=books.finance, reason="wrong date")
+
+    for distribution, expected in [(second, after_first), (first, before)]:
+        reversal = deal_operation_reverse(
+            operation=distribution.operation, by=books.finance, reason="wrong date"
+        )
+        operation_approve(operation=reversal, by=checker)
+        operation_execute(operation=reversal, by=checker)
+        assert figures() == expected
+    assert balance(_carry_account()) == eur(0)
+    assert ledger_verify_report().passed
+    again = _distribute(books, ten_million, eur(11_000_000), on=Y1)
+    assert again.tiers == first.tiers
+
+
+def test_management_fees_paid_come_back_first_when_the_terms_say_so(books):
+    deal = books.deal(
+        "Fees first", management_fee_rate=Decimal("0.02"), return_fees_first=True, **TEN_PERCENT
+    )
+    books.close(deal, [eur(10_000_000)], on=Y0)
+    deal.refresh_from_db()
+    (person,) = books.investors_of(deal)
+    books.deposit(person, eur(200_000))
+    management_fee_charge(
+        deal=deal, period_start=Y0, period_end=Y1, by=books.ops, approved_by=books.finance
+    )
+    books.deposit(deal.issuer, eur(12_000_000))
+
+    # 365 days at 2 %: 200,000.00 of fees, paid 2022-01-01. Capital to return: 10,200,000.00;
+    # the hurdle accrues on the capital for a year (1,000,000.00), on the fees for none.
+    distribution = _distribute(books, deal, eur(12_000_000), on=Y1)
+
+    tiers = {t["name"]: (t["lp_minor"], t["gp_minor"]) for t in distribution.tiers}
+    assert tiers["return of capital"] == (1_020_000_000, 0)
+    assert tiers["preferred return"] == (100_000_000, 0)
+    assert tiers["catch-up"] == (0, 25_000_000)
+    assert tiers["split"] == (44_000_000, 11_000_000)

@@ -211,8 +211,22 @@ def test_a_start_that_is_not_a_date_is_refused(start):
 
 
 def test_an_unknown_day_count_is_refused():
-    with pytest.raises(ValueError, match="act_360"):
-        interest(date(2025, 1, 1), date(2026, 1, 1), day_count="act_360")
+    with pytest.raises(ValueError, match="act_act"):
+        interest(date(2025, 1, 1), date(2026, 1, 1), day_count="act_act")
+
+
+def test_act_360_counts_actual_days_over_a_360_day_year():
+    # 365 days / 360: the year fraction is 73/72, more than a whole year.
+    assert year_fraction(date(2025, 1, 1), date(2026, 1, 1), DayCount.ACT_360) == Fraction(73, 72)
+    # 1,000,000.00 x 5 % x 365 / 360 = 50,694.444.. -> 50,694.44.
+    accrued = accrued_interest(
+        principal=eur("1000000.00"),
+        rate=Decimal("0.05"),
+        start=date(2025, 1, 1),
+        end=date(2026, 1, 1),
+        day_count=DayCount.ACT_360,
+    )
+    assert accrued == eur("50694.44")
 
 
 # Schedules.

@@ -40,7 +40,11 @@ def interest(period, day_count=ACT, *, principal="1000.00", rate=Decimal("0.08")
 
 
 def test_the_day_counts_are_stored_by_these_values():
-    assert [day_count.value for day_count in DayCount] == ["act_365", "30_360"]
+    assert [day_count.value for day_count in DayCount] == ["act_365", "act_360", "30_360"]
+
+
+def test_the_day_counts_are_shown_by_their_market_names():
+    assert [day_count.label for day_count in DayCount] == ["ACT/365", "ACT/360", "30/360"]
 
 
 def test_act_365_counts_one_day_as_one_365th():

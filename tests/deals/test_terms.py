@@ -173,6 +173,8 @@ def _form(vehicle, **overrides) -> dict:
         "equalisation_rate": "0",
         "interest_rate": "",
         "day_count": "act_365",
+        "hurdle_compounding": "compound",
+        "hurdle_day_count": "act_365",
     }
     return data | overrides
 

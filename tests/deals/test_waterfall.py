@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apps.core.money import Money
-from apps.deals.waterfall import DealFlows, american, european, totals
+from apps.deals.waterfall import (
+    RETURN_OF_CAPITAL,
+    DealFlows,
+    Paid,
+    Tier,
+    american,
+    european,
+    totals,
+)
 
 TERMS = {"hurdle": Decimal("0.08"), "carry": Decimal("0.20"), "catch_up": Decimal(1)}
 START, EXIT = date(2020, 1, 1), date(2025, 1, 1)
@@ -17,6 +25,11 @@ START, EXIT = date(2020, 1, 1), date(2025, 1, 1)
 
 def eur(major: str) -> Money:
     return Money.from_decimal(Decimal(major), "EUR")
+
+
+def returned(on: date, capital: Money) -> Paid:
+    """An earlier distribution that returned ``capital`` and nothing else."""
+    return Paid(on, [Tier(RETURN_OF_CAPITAL, capital, eur("0"))])
 
 
 def by_tier(tiers) -> dict[str, tuple[Money, Money]]:
@@ -72,7 +85,7 @@ def test_a_partial_catch_up_shares_the_tier_until_the_gp_holds_its_carry():
 def test_prior_distributions_return_capital_first_and_stop_the_hurdle_on_it():
     mid = date(2022, 1, 1)
     with_prior = european(
-        [(START, eur("10000000"))], [(mid, eur("4000000"))], eur("10000000"), EXIT, **TERMS
+        [(START, eur("10000000"))], [returned(mid, eur("4000000"))], eur("10000000"), EXIT, **TERMS
     )
     without = european([(START, eur("10000000"))], [], eur("10000000"), EXIT, **TERMS)
 
@@ -81,7 +94,7 @@ def test_prior_distributions_return_capital_first_and_stop_the_hurdle_on_it():
     # The hurdle stops accruing on the 4,000,000 returned in 2022.
     full = european([(START, eur("10000000"))], [], eur("30000000"), EXIT, **TERMS)
     reduced = european(
-        [(START, eur("10000000"))], [(mid, eur("4000000"))], eur("30000000"), EXIT, **TERMS
+        [(START, eur("10000000"))], [returned(mid, eur("4000000"))], eur("30000000"), EXIT, **TERMS
     )
     assert by_tier(reduced)["preferred return"][0] < by_tier(full)["preferred return"][0]
 

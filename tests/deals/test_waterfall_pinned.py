@@ -13,7 +13,7 @@ from fractions import Fraction
 import pytest
 
 from apps.core.money import Money
-from apps.deals.waterfall import DealFlows, Tier, american, european, totals
+from apps.deals.waterfall import DealFlows, Paid, Tier, american, european, totals
 from tests.messages import exactly
 
 Y0, Y1, Y2 = date(2021, 1, 1), date(2022, 1, 1), date(2023, 1, 1)
@@ -24,6 +24,25 @@ TIER_NAMES = ["return of capital", "preferred return", "catch-up", "split"]
 
 def cents(amount: int, currency: str = "EUR") -> Money:
     return Money(amount, currency)
+
+
+def paid(
+    day: date,
+    capital: int = 0,
+    preferred: int = 0,
+    catch_up: tuple[int, int] = (0, 0),
+    split: tuple[int, int] = (0, 0),
+    currency: str = "EUR",
+) -> Paid:
+    """An earlier distribution with what each tier paid, LP (and GP), in cents."""
+    parts = [(capital, 0), (preferred, 0), catch_up, split]
+    return Paid(
+        day,
+        [
+            Tier(name, cents(lp, currency), cents(gp, currency))
+            for name, (lp, gp) in zip(TIER_NAMES, parts, strict=True)
+        ],
+    )
 
 
 def table(tiers: list[Tier]) -> list[tuple[int, int]]:
@@ -218,10 +237,11 @@ def test_a_contribution_dated_after_the_distribution_date_is_capital_without_hur
 @pytest.mark.parametrize("dated", [Y1, Y2], ids=["on", "after"])
 def test_a_distribution_dated_on_or_after_the_distribution_date_returns_capital_only(dated):
     # Capital due 100,000 - 40,000 = 60,000; the hurdle on the contribution, 10,000, is not
-    # reduced (dated after, it would add 40,000 x (1 - 1/1.1) = 3,636.36).
+    # reduced (dated after, it would add 40,000 x (1 - 1/1.1) = 3,636.36). On the same date the
+    # two are one distribution of 140,000 less the 40,000 of capital already paid: the same.
     tiers = european(
         [(Y0, cents(100_000))],
-        [(dated, cents(40_000))],
+        [paid(dated, capital=40_000)],
         cents(100_000),
         Y1,
         hurdle=TEN_PERCENT,
@@ -241,7 +261,7 @@ def test_a_prior_distribution_returns_capital_and_stops_the_hurdle_on_it_from_it
     # 100,000 - 60,000 - 17,000 - 4,250 = 18,750: GP 3,750, LPs 15,000.
     tiers = european(
         [(Y0, cents(100_000))],
-        [(Y1, cents(40_000))],
+        [paid(Y1, capital=40_000)],
         cents(100_000),
         Y2,
         hurdle=TEN_PERCENT,
@@ -256,7 +276,7 @@ def test_prior_distributions_equal_to_the_capital_leave_the_whole_hurdle_due():
     # Capital due 0. Hurdle 21,000 - 100,000 x 10 % = 11,000, none paid yet. Split 9,000.
     tiers = european(
         [(Y0, cents(100_000))],
-        [(Y1, cents(100_000))],
+        [paid(Y1, capital=100_000)],
         cents(20_000),
         Y2,
         hurdle=TEN_PERCENT,
@@ -267,12 +287,12 @@ def test_prior_distributions_equal_to_the_capital_leave_the_whole_hurdle_due():
     assert table(tiers) == [(0, 0), (11_000, 0), (0, 0), (9_000, 0)]
 
 
-def test_prior_distributions_above_the_capital_count_as_preferred_return_paid():
-    # Capital due 0; 105,000 - 100,000 = 5,000 already paid as preferred return. Hurdle
-    # 21,000 - 105,000 x 10 % = 10,500; still due 10,500 - 5,000 = 5,500. Split 4,500.
+def test_preferred_return_paid_before_counts_and_stops_compounding_from_its_date():
+    # Capital due 0; 5,000 already paid as preferred return. Hurdle 21,000 - 105,000 x 10 %
+    # = 10,500; still due 10,500 - 5,000 = 5,500. Split 4,500.
     tiers = european(
         [(Y0, cents(100_000))],
-        [(Y1, cents(105_000))],
+        [paid(Y1, capital=100_000, preferred=5_000)],
         cents(10_000),
         Y2,
         hurdle=TEN_PERCENT,
@@ -287,7 +307,7 @@ def test_a_preferred_return_paid_beyond_the_hurdle_leaves_none_due_and_takes_not
     # Hurdle 21,000 - 13,000 = 8,000, already paid 30,000: due max(8,000 - 30,000, 0) = 0.
     tiers = european(
         [(Y0, cents(100_000))],
-        [(Y1, cents(130_000))],
+        [paid(Y1, capital=100_000, preferred=30_000)],
         cents(10_000),
         Y2,
         hurdle=TEN_PERCENT,
@@ -438,7 +458,7 @@ def test_a_negative_distribution_is_refused():
     ):
         european(
             [(Y0, cents(100))],
-            [(Y0, cents(-1))],
+            [paid(Y0, capital=-1)],
             cents(150),
             Y1,
             hurdle=TEN_PERCENT,
@@ -451,7 +471,7 @@ def test_a_distribution_in_another_currency_is_refused():
     with pytest.raises(ValueError, match=exactly("a flow in USD cannot share a waterfall in EUR")):
         european(
             [(Y0, cents(100))],
-            [(Y0, cents(1, "USD"))],
+            [paid(Y0, capital=1, currency="USD")],
             cents(150),
             Y1,
             hurdle=TEN_PERCENT,
@@ -464,7 +484,7 @@ def test_zero_amount_flows_are_accepted_and_change_nothing():
     # No capital and no hurdle: all 100 is split, GP 20, LPs 80.
     tiers = european(
         [(Y0, cents(0))],
-        [(Y0, cents(0))],
+        [paid(Y0)],
         cents(100),
         Y1,
         hurdle=TEN_PERCENT,
@@ -484,7 +504,7 @@ def test_american_applies_the_tiers_deal_by_deal_against_each_deals_own_flows():
     # 10,000 - 4,000 = 6,000; catch-up 6,000 / 4 = 1,500; split of 150,000 - 67,500 = 82,500:
     # GP 16,500, LPs 66,000.
     losing = DealFlows([(Y0, cents(100_000))], [], cents(50_000))
-    winning = DealFlows([(Y0, cents(100_000))], [(Y0, cents(40_000))], cents(150_000))
+    winning = DealFlows([(Y0, cents(100_000))], [paid(Y0, capital=40_000)], cents(150_000))
 
     deal_by_deal = american(
         [losing, winning], Y1, hurdle=TEN_PERCENT, carry=FIFTH, catch_up=Decimal(1)
@@ -502,7 +522,7 @@ def test_european_nets_the_deals_into_one_fund():
     # gets 8,000 here against 18,000 deal by deal.
     tiers = european(
         [(Y0, cents(100_000)), (Y0, cents(100_000))],
-        [(Y0, cents(40_000))],
+        [paid(Y0, capital=40_000)],
         cents(200_000),
         Y1,
         hurdle=TEN_PERCENT,

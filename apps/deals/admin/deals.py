@@ -74,6 +74,9 @@ DEAL_TERMS = [
     "carry_rate",
     "hurdle_rate",
     "catch_up_rate",
+    "hurdle_compounding",
+    "hurdle_day_count",
+    "return_fees_first",
     "waterfall_type",
     "equalisation_rate",
     "drawn_by_calls",
@@ -83,8 +86,8 @@ DEAL_TERMS = [
 DEAL_FIELDSETS: list[tuple[str | None, list[str]]] = [
     (None, DEAL_TERMS[:8]),
     ("Amounts, in major units of the deal's currency", list(DEAL_AMOUNTS)),
-    ("Fees and waterfall", DEAL_TERMS[8:17]),
-    ("Debt and notes", DEAL_TERMS[17:]),
+    ("Fees and waterfall", DEAL_TERMS[8:20]),
+    ("Debt and notes", DEAL_TERMS[20:]),
 ]
 RATE_HELP = "A fraction: 0.02 is 2 %."
 

@@ -7,9 +7,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from apps.accounts.requests import StaffRequest
 from apps.core.admin import HistoryAdmin, ReadOnlyAdminMixin, run_for_each
+from apps.core.money import Money
 from apps.deals.admin.common import FirstRowsInline, all_rows_link, money_column
 from apps.deals.models import (
     CapitalCall,
@@ -22,7 +24,7 @@ from apps.deals.models import (
     FeeCharge,
     SecondaryTransfer,
 )
-from apps.deals.selectors import notices_with_paid
+from apps.deals.selectors import carry_position, notices_with_paid
 from apps.deals.services import (
     capital_calls_flag_defaults,
     deal_operation_reverse,
@@ -278,8 +280,50 @@ class DistributionAdmin(DealRecordAdmin):
     list_filter = ["operation__state", "kind", "closes_deal", "deal"]
     search_fields = ["deal__name", "lines__investor__legal_name"]
     list_select_related = ["deal", "operation"]
-    readonly_fields = ["proceeds", "lp", "gp", "all_lines"]
+    readonly_fields = ["proceeds", "lp", "gp", "waterfall", "carry_to_date", "all_lines"]
     inlines = [DistributionLineInline]
+
+    @admin.display(description="waterfall")
+    def waterfall(self, distribution: Distribution) -> str:
+        currency = distribution.deal.currency
+        if not distribution.tiers:
+            return "Paid outside the waterfall (interest on each investor's principal)."
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td class="amount">{}</td><td class="amount">{}</td>'
+            '<td class="amount">{}</td></tr>',
+            (
+                (
+                    tier["name"].capitalize(),
+                    Money(tier["lp_minor"], currency).format(),
+                    Money(tier["gp_minor"], currency).format(),
+                    Money(tier["lp_minor"] + tier["gp_minor"], currency).format(),
+                )
+                for tier in distribution.tiers
+            ),
+        )
+        return format_html(
+            '<table class="waterfall"><thead><tr><th>Tier</th><th>To investors (LP)</th>'
+            "<th>Carried interest (GP)</th><th>Total</th></tr></thead><tbody>{}</tbody>"
+            '<tfoot><tr><th>Total</th><th class="amount">{}</th><th class="amount">{}</th>'
+            '<th class="amount">{}</th></tr></tfoot></table>',
+            rows,
+            Money(distribution.lp_minor, currency).format(),
+            Money(distribution.gp_minor, currency).format(),
+            Money(distribution.proceeds_minor, currency).format(),
+        )
+
+    @admin.display(description="carried interest to date")
+    def carry_to_date(self, distribution: Distribution) -> str:
+        position = carry_position(distribution.deal, through=distribution)
+        return format_html(
+            "{} received on {} of profit distributed so far; the terms give {}. "
+            "Held above that (clawback exposure): {}.",
+            position.carried.format(),
+            position.profit.format(),
+            position.due.format(),
+            position.excess.format(),
+        )
 
     @admin.display(description="lines")
     def all_lines(self, distribution: Distribution) -> str:

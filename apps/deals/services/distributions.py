@@ -33,7 +33,13 @@ from apps.deals.models import (
     DistributionLine,
     WaterfallType,
 )
-from apps.deals.selectors import contributions, entitlements, paid_in, prior_distributions
+from apps.deals.selectors import (
+    contributions,
+    entitlements,
+    fees_paid,
+    paid_in,
+    prior_distributions,
+)
 from apps.deals.services.common import (
     OperationRefused,
     Plan,
@@ -51,17 +57,22 @@ from apps.ledger.services import Leg
 
 
 def waterfall_tiers(deal: Deal, proceeds: Money, on: date) -> list[waterfall.Tier]:
-    """Return the tiers ``proceeds`` distributed ``on`` fall into, under the deal's terms."""
-    terms = {
-        "hurdle": deal.hurdle_rate,
-        "carry": deal.carry_rate,
-        "catch_up": deal.catch_up_rate,
-    }
-    paid_in, paid_out = contributions(deal), prior_distributions(deal)
+    """Return the tiers ``proceeds`` distributed ``on`` fall into, under the deal's terms,
+    after every earlier distribution of the deal."""
+    paid_in = contributions(deal)
+    if deal.return_fees_first:
+        paid_in = sorted([*paid_in, *fees_paid(deal)], key=lambda flow: flow[0])
+    flows = waterfall.DealFlows(paid_in, prior_distributions(deal), proceeds)
+    terms = waterfall.TermsGiven(
+        hurdle=deal.hurdle_rate,
+        carry=deal.carry_rate,
+        catch_up=deal.catch_up_rate,
+        compounding=deal.hurdle_compounding,
+        hurdle_day_count=deal.hurdle_day_count,
+    )
     if deal.waterfall_type == WaterfallType.AMERICAN:
-        flows = waterfall.DealFlows(paid_in, paid_out, proceeds)
         return waterfall.american([flows], on, **terms)[0]
-    return waterfall.european(paid_in, paid_out, proceeds, on, **terms)
+    return waterfall.european(flows.contributions, flows.distributions, proceeds, on, **terms)
 
 
 def _holders(deal: Deal, on: date) -> dict[int, Decimal]:

@@ -5,8 +5,8 @@ the cap table) opposite holding movements, so the books and the cap table return
 they were. What the deal recorded follows in the same transaction: a reversed closing puts its
 subscriptions back to funded (and a closed deal back to closing), a reversed exit distribution
 puts the deal back to closed. Operations that later ones stand on are refused until those are
-reversed first: a closing with live calls, distributions, fees or transfers after it, or a call
-with payments.
+reversed first: a closing with live calls, distributions, fees or transfers after it, a call
+with payments, or a distribution with later distributions (their waterfall counted it).
 """
 
 from apps.accounts.models import User
@@ -67,6 +67,9 @@ def _refuse_while_later(record: DealRecord) -> None:
             *_live(FeeCharge, deal=deal),
             *_live(SecondaryTransfer, deal=deal),
         ]
+    elif isinstance(record, Distribution):
+        # A later distribution's tiers were worked out after this one (the catch-up counts it).
+        later = _live(Distribution, deal=record.deal, number__gt=record.number)
     elif isinstance(record, CapitalCall):
         later = _live(CapitalCallPayment, notice__call=record)
     if later:
