@@ -129,6 +129,32 @@ class Deal(FSMModelMixin, models.Model):
         default=DayCount.ACT_365,
         help_text="How the preferred return counts days.",
     )
+    gp_investor = models.ForeignKey(
+        "investors.Investor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="GP commitment",
+        help_text="The GP, or its affiliate, investing alongside the investors: its capital "
+        "follows the investors' tiers but bears no carry and no management fee.",
+    )
+    loss_carryforward = models.BooleanField(
+        default=False,
+        help_text="Deal by deal as ILPA recommends: an investment's capital to return first "
+        "includes the realised losses and write-downs of the others, and their fees and "
+        "expenses.",
+    )
+    fee_offset_rate = models.DecimalField(
+        **RATE,
+        help_text="The share of fee income from portfolio companies (transaction and "
+        "monitoring fees) that reduces the management fee.",
+    )
+    clawback_tax_rate = models.DecimalField(
+        **RATE,
+        help_text="The share of excess carry the GP may keep back for the tax it paid on it "
+        "when it returns the rest by clawback.",
+    )
     return_fees_first = models.BooleanField(
         default=False,
         help_text="The first tier returns the management fees paid as well as the capital "
@@ -182,6 +208,10 @@ class Deal(FSMModelMixin, models.Model):
                     catch_up_rate__lte=1,
                     equalisation_rate__gte=0,
                     equalisation_rate__lt=1,
+                    fee_offset_rate__gte=0,
+                    fee_offset_rate__lte=1,
+                    clawback_tax_rate__gte=0,
+                    clawback_tax_rate__lt=1,
                 ),
                 name="deals_deal_rates_in_range",
             ),
@@ -429,6 +459,14 @@ class Closing(DealOperation):
 
 class CapitalCall(DealOperation):
     amount_minor = models.BigIntegerField()
+    investment = models.ForeignKey(
+        "PortfolioInvestment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="calls",
+        help_text="The portfolio investment the capital is called for, if one.",
+    )
     call_date = models.DateField()
     due_date = models.DateField()
     purpose = models.CharField(
@@ -500,11 +538,29 @@ class DistributionKind(models.TextChoices):
 
 class Distribution(DealOperation):
     kind = models.CharField(max_length=10, choices=DistributionKind.choices)
+    investment = models.ForeignKey(
+        "PortfolioInvestment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="distributions",
+        help_text="The portfolio investment whose proceeds these are, if one.",
+    )
+    losses_recouped_minor = models.BigIntegerField(
+        default=0,
+        help_text="Of the capital returned, what made good other investments' losses.",
+    )
     distributed_on = models.DateField()
     proceeds_minor = models.BigIntegerField()
     lp_minor = models.BigIntegerField()
     gp_minor = models.BigIntegerField()
-    tiers = models.JSONField(default=list, blank=True, help_text="The waterfall, tier by tier.")
+    tiers = models.JSONField(
+        default=list, blank=True, help_text="The waterfall of the carried capital, tier by tier."
+    )
+    carry_free_minor = models.BigIntegerField(
+        default=0,
+        help_text="What the GP's commitment received: its share of the proceeds, without carry.",
+    )
     closes_deal = models.BooleanField(default=False, help_text="The deal exited with it.")
 
     class Meta(DealOperation.Meta):
@@ -514,6 +570,8 @@ class Distribution(DealOperation):
                 condition=models.Q(
                     lp_minor__gte=0,
                     gp_minor__gte=0,
+                    carry_free_minor__gte=0,
+                    carry_free_minor__lte=models.F("lp_minor"),
                     proceeds_minor=models.F("lp_minor") + models.F("gp_minor"),
                 ),
                 name="deals_distribution_adds_up",
@@ -546,7 +604,10 @@ class DistributionLine(models.Model):
 class FeeCharge(DealOperation):
     period_start = models.DateField()
     period_end = models.DateField()
-    amount_minor = models.BigIntegerField()
+    amount_minor = models.BigIntegerField(help_text="What the investors paid, after the offset.")
+    offset_minor = models.BigIntegerField(
+        default=0, help_text="Fee income from portfolio companies taken off the fee."
+    )
 
     class Meta(DealOperation.Meta):
         verbose_name = "management fee charge"
@@ -576,6 +637,156 @@ class SecondaryTransfer(DealOperation):
         ]
 
 
+# --- a fund's portfolio ------------------------------------------------------------------------
+
+
+class PortfolioInvestment(models.Model):
+    """What the deal's vehicle invests in: an issuer on the platform's cap tables or an external
+    company, with its cost, its fees and expenses, its write-down and its realisation.
+
+    The capital contributed to it is what the calls made for it brought in (in a vehicle paid
+    at closing, the closings shared by cost); its realised proceeds are the distributions made
+    for it.
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="portfolio")
+    issuer = models.ForeignKey(
+        "captable.Issuer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A company on the platform's cap tables.",
+    )
+    company = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[text_without_control_characters],
+        help_text="An external company, by name.",
+    )
+    invested_on = models.DateField()
+    cost_minor = models.BigIntegerField(help_text="What the vehicle paid, in minor units.")
+    expenses_minor = models.BigIntegerField(
+        default=0, help_text="Fees and expenses allocated to it."
+    )
+    written_down_minor = models.BigIntegerField(default=0)
+    written_down_on = models.DateField(null=True, blank=True)
+    realised_on = models.DateField(
+        null=True, blank=True, help_text="Sold or written off entirely on this date."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["deal", "invested_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(issuer__isnull=False) & models.Q(company=""))
+                | (models.Q(issuer__isnull=True) & ~models.Q(company="")),
+                name="deals_investment_names_one_company",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    cost_minor__gt=0,
+                    expenses_minor__gte=0,
+                    written_down_minor__gte=0,
+                    written_down_minor__lte=models.F("cost_minor"),
+                ),
+                name="deals_investment_amounts_consistent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(written_down_minor=0, written_down_on__isnull=True)
+                | models.Q(written_down_minor__gt=0, written_down_on__isnull=False),
+                name="deals_investment_write_down_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.issuer.name if self.issuer_id and self.issuer else self.company
+
+
+class FeeIncomeKind(models.TextChoices):
+    TRANSACTION = "transaction", "Transaction fee"
+    MONITORING = "monitoring", "Monitoring fee"
+
+
+class PortfolioFeeIncome(models.Model):
+    """A fee a portfolio company paid the manager; the deal's offset rate of it reduces the
+    management fee."""
+
+    investment = models.ForeignKey(
+        PortfolioInvestment, on_delete=models.PROTECT, related_name="fee_income"
+    )
+    kind = models.CharField(max_length=12, choices=FeeIncomeKind.choices)
+    received_on = models.DateField()
+    amount_minor = models.BigIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = audited_history()
+
+    class Meta:
+        verbose_name = "portfolio fee income"
+        verbose_name_plural = "portfolio fee income"
+        ordering = ["investment", "received_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="deals_fee_income_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.investment}"
+
+
+class Clawback(DealOperation):
+    """The GP returning the carry it received above its carry of the fund's profit."""
+
+    as_of = models.DateField()
+    excess_minor = models.BigIntegerField(help_text="Carry held above what the terms give.")
+    tax_kept_minor = models.BigIntegerField(help_text="Kept back for the tax paid on it.")
+    amount_minor = models.BigIntegerField(help_text="Returned to the investors.")
+
+    class Meta(DealOperation.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="deals_clawback_number"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    amount_minor__gt=0,
+                    tax_kept_minor__gte=0,
+                    excess_minor=models.F("amount_minor") + models.F("tax_kept_minor"),
+                ),
+                name="deals_clawback_adds_up",
+            ),
+        ]
+
+
+class ClawbackLine(models.Model):
+    clawback = models.ForeignKey(Clawback, on_delete=models.PROTECT, related_name="lines")
+    investor = models.ForeignKey("investors.Investor", on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["clawback", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clawback", "investor"], name="deals_one_clawback_line_each"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="deals_clawback_line_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clawback}: {self.investor}"
+
+
 class ProposalAction(models.TextChoices):
     CLOSING = "closing", "Closing"
     CAPITAL_CALL = "capital_call", "Capital call"
@@ -584,6 +795,7 @@ class ProposalAction(models.TextChoices):
     INTEREST = "interest", "Interest payment"
     MANAGEMENT_FEE = "management_fee", "Management fee"
     SECONDARY_TRANSFER = "secondary_transfer", "Secondary transfer"
+    CLAWBACK = "clawback", "Clawback of excess carry"
 
 
 class Proposal(models.Model):

@@ -4,7 +4,7 @@ Only records whose ledger operation is executed count: a reversed closing, call,
 distribution is as if it had never been.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,18 +14,21 @@ from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 
 from apps.captable.models import Movement, SecurityKind, Stakeholder
 from apps.captable.quantities import grouped_sums
-from apps.core.money import Money, round_fraction
+from apps.core.money import Money, allocate, round_fraction
 from apps.deals.models import (
     CapitalCallNotice,
     CapitalCallPayment,
+    Clawback,
     Closing,
     Deal,
     Distribution,
     FeeCharge,
+    PortfolioFeeIncome,
+    PortfolioInvestment,
     Subscription,
     SubscriptionState,
 )
-from apps.deals.waterfall import PREFERRED_RETURN, RETURN_OF_CAPITAL, SPLIT, Flow, Paid, Tier
+from apps.deals.waterfall import PREFERRED_RETURN, RETURN_OF_CAPITAL, Flow, Paid, Tier
 from apps.ledger.models import OperationState
 
 EXECUTED = OperationState.EXECUTED
@@ -63,9 +66,9 @@ def notice_outstanding(notice: CapitalCallNotice) -> Money:
     return Money(outstanding, notice.call.deal.currency)
 
 
-def contributions(deal: Deal) -> list[Flow]:
+def contributions(deal: Deal, *, excluding: Collection[int] = ()) -> list[Flow]:
     """Return the capital the investors paid in, dated: the closings' amounts in an SPV, the
-    payments on capital calls in a fund."""
+    payments on capital calls in a fund; without what the investors ``excluding`` (ids) paid."""
     currency = deal.currency
     rows: Iterable[tuple[date, int]]
     if deal.drawn_by_calls:
@@ -75,10 +78,20 @@ def contributions(deal: Deal) -> list[Flow]:
                 notice__call__operation__state=EXECUTED,
                 operation__state=EXECUTED,
             )
+            .exclude(notice__investor__in=excluding)
             .values("paid_on")
             .annotate(total=Sum("amount_minor"))
             .order_by("paid_on")
             .values_list("paid_on", "total")
+        )
+    elif excluding:
+        rows = (
+            Subscription.objects.filter(deal=deal, closing__operation__state=EXECUTED)
+            .exclude(investor__in=excluding)
+            .values("closing__effective_date")
+            .annotate(total=Sum("accepted_minor"))
+            .order_by("closing__effective_date")
+            .values_list("closing__effective_date", "total")
         )
     else:
         rows = (
@@ -86,7 +99,7 @@ def contributions(deal: Deal) -> list[Flow]:
             .order_by("effective_date")
             .values_list("effective_date", "amount_minor")
         )
-    return [(day, Money(amount, currency)) for day, amount in rows]
+    return [(day, Money(amount, currency)) for day, amount in rows if amount]
 
 
 def fees_paid(deal: Deal) -> list[Flow]:
@@ -99,13 +112,20 @@ def fees_paid(deal: Deal) -> list[Flow]:
     return [(day, Money(amount, deal.currency)) for day, amount in rows]
 
 
-def prior_distributions(deal: Deal, *, through: Distribution | None = None) -> list[Paid]:
-    """Return the distributions of ``deal`` (up to ``through`` if given), dated, with what each
-    tier paid the LPs and the GP as recorded. Interest, paid outside the waterfall, counts as
-    preferred return: a return on the capital, not of it."""
+def prior_distributions(
+    deal: Deal,
+    *,
+    through: Distribution | None = None,
+    investment: PortfolioInvestment | None = None,
+) -> list[Paid]:
+    """Return the distributions of ``deal`` (up to ``through``, of ``investment``, if given),
+    dated, with what each tier paid the LPs and the GP as recorded. Interest, paid outside the
+    waterfall, counts as preferred return: a return on the capital, not of it."""
     records = Distribution.objects.filter(deal=deal, operation__state=EXECUTED)
     if through is not None:
         records = records.filter(number__lte=through.number)
+    if investment is not None:
+        records = records.filter(investment=investment)
     rows = records.order_by("distributed_on", "number").values_list(
         "distributed_on", "tiers", "lp_minor"
     )
@@ -120,34 +140,188 @@ def prior_distributions(deal: Deal, *, through: Distribution | None = None) -> l
     return paid
 
 
+# --- a fund's portfolio ----------------------------------------------------------------------
+
+
+def _excluding_gp(deal: Deal) -> list[int]:
+    return [deal.gp_investor_id] if deal.gp_investor_id else []
+
+
+def investment_contributions(investment: PortfolioInvestment) -> list[Flow]:
+    """Return the carried capital contributed to ``investment``, dated: the payments on the
+    calls made for it; in a vehicle paid at closing, each closing shared among the portfolio
+    by cost. The GP's own commitment is left out: it bears no carry."""
+    deal = investment.deal
+    currency = deal.currency
+    if deal.drawn_by_calls:
+        rows = (
+            CapitalCallPayment.objects.filter(
+                notice__call__investment=investment,
+                notice__call__operation__state=EXECUTED,
+                operation__state=EXECUTED,
+            )
+            .exclude(notice__investor__in=_excluding_gp(deal))
+            .values("paid_on")
+            .annotate(total=Sum("amount_minor"))
+            .order_by("paid_on")
+            .values_list("paid_on", "total")
+        )
+        return [(day, Money(total, currency)) for day, total in rows if total]
+    portfolio = list(deal.portfolio.order_by("pk").values_list("pk", "cost_minor"))
+    place = [pk for pk, _ in portfolio].index(investment.pk)
+    costs = [cost for _, cost in portfolio]
+    shared = []
+    for day, money in contributions(deal, excluding=_excluding_gp(deal)):
+        part = allocate(money.amount_minor, costs)[place]
+        if part:
+            shared.append((day, Money(part, currency)))
+    return shared
+
+
+def investment_proceeds(investment: PortfolioInvestment) -> Money:
+    """Return the realised proceeds of ``investment`` that reached the carried capital: what
+    its distributions paid, less the GP commitment's share."""
+    totals = Distribution.objects.filter(
+        investment=investment, operation__state=EXECUTED
+    ).aggregate(proceeds=Sum("proceeds_minor", default=0), free=Sum("carry_free_minor", default=0))
+    return Money(totals["proceeds"] - totals["free"], investment.deal.currency)
+
+
+def loss_of(investment: PortfolioInvestment, *, on: date) -> int:
+    """Return the loss ``investment`` shows on ``on``, in minor units: realised by then, its
+    contributed capital less its proceeds; else its write-down, if made by then."""
+    if investment.realised_on is not None and investment.realised_on <= on:
+        contributed = sum(money.amount_minor for _, money in investment_contributions(investment))
+        return max(contributed - investment_proceeds(investment).amount_minor, 0)
+    if investment.written_down_on is not None and investment.written_down_on <= on:
+        return investment.written_down_minor
+    return 0
+
+
+def losses_carried_forward(investment: PortfolioInvestment, *, on: date) -> list[Flow]:
+    """Return what the deal's other investments lost by ``on`` (realised losses and
+    write-downs, with the fees and expenses allocated to them), dated when their capital went
+    in, less what other investments' distributions already made good (earliest first)."""
+    deal = investment.deal
+    losses = []
+    for other in deal.portfolio.exclude(pk=investment.pk).order_by("invested_on", "pk"):
+        lost = loss_of(other, on=on)
+        if lost:
+            losses.append((other.invested_on, lost + other.expenses_minor))
+    recouped = (
+        Distribution.objects.filter(deal=deal, operation__state=EXECUTED)
+        .exclude(investment=investment)
+        .aggregate(total=Sum("losses_recouped_minor", default=0))["total"]
+    )
+    outstanding = []
+    for day, amount in losses:
+        made_good = min(amount, recouped)
+        recouped -= made_good
+        if amount > made_good:
+            outstanding.append((day, Money(amount - made_good, deal.currency)))
+    return outstanding
+
+
+def losses_recouped_by(investment: PortfolioInvestment) -> int:
+    """Return what the distributions of ``investment`` made good of other investments' losses,
+    in minor units."""
+    return Distribution.objects.filter(investment=investment, operation__state=EXECUTED).aggregate(
+        total=Sum("losses_recouped_minor", default=0)
+    )["total"]
+
+
+def fee_offset_available(deal: Deal, *, on: date) -> Money:
+    """Return the fee income received by ``on`` that may still reduce a management fee: the
+    deal's offset rate of it (rounded once), less the offsets already taken."""
+    income = PortfolioFeeIncome.objects.filter(
+        investment__deal=deal, received_on__lte=on
+    ).aggregate(total=Sum("amount_minor", default=0))["total"]
+    taken = FeeCharge.objects.filter(deal=deal, operation__state=EXECUTED).aggregate(
+        total=Sum("offset_minor", default=0)
+    )["total"]
+    offset = round_fraction(Fraction(deal.fee_offset_rate) * income)
+    return Money(max(offset - taken, 0), deal.currency)
+
+
 @dataclass(frozen=True)
 class CarryPosition:
-    """The carried interest of a deal so far against what its terms give the GP."""
+    """The carried interest of a deal against what its terms give the GP: ``carry`` of the
+    fund's profit (what the carried capital received, plus what it still holds at cost less
+    write-downs, less what it contributed)."""
 
     profit: Money
     carried: Money
+    settled: Money
     due: Money
 
     @property
     def excess(self) -> Money:
-        """What the GP holds above its carry of the profit: what a clawback would return."""
-        return max(self.carried - self.due, Money.zero(self.carried.currency))
+        """What the GP holds above its carry of the profit: what a clawback would settle."""
+        return max(self.carried - self.settled - self.due, Money.zero(self.carried.currency))
 
 
-def carry_position(deal: Deal, *, through: Distribution | None = None) -> CarryPosition:
-    """Return the profit distributed, the carry received and the carry due on that profit
-    (``carry`` of every profit with a catch-up, of the splits without one; rounded once), over
-    the deal's distributions up to ``through`` (all of them without it)."""
-    history = prior_distributions(deal, through=through)
+def carry_position(
+    deal: Deal, *, as_of: date | None = None, through: Distribution | None = None
+) -> CarryPosition:
+    """Return the deal's carry position on ``as_of`` (or after ``through``; today's without
+    either): the profit, the carry received, the carry settled by clawbacks, the carry due."""
+    if through is not None:
+        as_of = through.distributed_on
+    history = [
+        paid
+        for paid in prior_distributions(deal, through=through)
+        if as_of is None or paid.on <= as_of
+    ]
+    on = as_of or date.max
+    currency = deal.currency
     tiers = [tier for paid in history for tier in paid.tiers]
-    zero = Money.zero(deal.currency)
-    profit = sum((tier.total for tier in tiers if tier.name != RETURN_OF_CAPITAL), zero)
-    carried = sum((tier.gp for tier in tiers), zero)
-    base = profit
-    if not deal.catch_up_rate:
-        base = sum((tier.total for tier in tiers if tier.name == SPLIT), zero)
-    due = round_fraction(Fraction(deal.carry_rate) * base.amount_minor)
-    return CarryPosition(profit=profit, carried=carried, due=Money(due, deal.currency))
+    received = sum(tier.total.amount_minor for tier in tiers)
+    returned = sum(tier.lp.amount_minor for tier in tiers if tier.name == RETURN_OF_CAPITAL)
+    contributed = sum(
+        money.amount_minor
+        for day, money in contributions(deal, excluding=_excluding_gp(deal))
+        if day <= on
+    )
+    if deal.return_fees_first:
+        contributed += sum(money.amount_minor for day, money in fees_paid(deal) if day <= on)
+    portfolio = list(deal.portfolio.all())
+    if portfolio:
+        held = sum(_held_at_cost(investment, on=on) for investment in portfolio)
+    else:
+        held = contributed - returned
+    profit = received + held - contributed
+    carried = sum(tier.gp.amount_minor for tier in tiers)
+    clawbacks = Clawback.objects.filter(deal=deal, operation__state=EXECUTED)
+    if as_of is not None:
+        clawbacks = clawbacks.filter(as_of__lte=as_of)
+    settled = clawbacks.aggregate(total=Sum("excess_minor", default=0))["total"]
+    due = round_fraction(Fraction(deal.carry_rate) * max(profit, 0))
+    return CarryPosition(
+        profit=Money(profit, currency),
+        carried=Money(carried, currency),
+        settled=Money(settled, currency),
+        due=Money(due, currency),
+    )
+
+
+def _held_at_cost(investment: PortfolioInvestment, *, on: date) -> int:
+    """What the carried capital still holds in ``investment`` on ``on``, at cost: nothing once
+    realised; else what went in, less the capital its distributions returned and any
+    write-down."""
+    if investment.invested_on > on or (
+        investment.realised_on is not None and investment.realised_on <= on
+    ):
+        return 0
+    went_in = sum(
+        money.amount_minor for day, money in investment_contributions(investment) if day <= on
+    )
+    returned = sum(
+        paid.lp(RETURN_OF_CAPITAL)
+        for paid in prior_distributions(investment.deal, investment=investment)
+        if paid.on <= on
+    )
+    written_down = loss_of(investment, on=on)
+    return max(went_in - returned - written_down, 0)
 
 
 def units_by_stakeholder(deal: Deal, *, on: date) -> dict[int, Decimal]:

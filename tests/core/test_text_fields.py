@@ -375,6 +375,8 @@ def test_the_deal_admin_shows_a_control_character_on_the_name(staff_client):
         "day_count": "act_365",
         "hurdle_compounding": "compound",
         "hurdle_day_count": "act_365",
+        "fee_offset_rate": "0",
+        "clawback_tax_rate": "0",
     }
 
     response = staff_client(operator).post("/admin/deals/deal/add/", form)

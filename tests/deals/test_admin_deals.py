@@ -84,6 +84,8 @@ def _deal_data(vehicle, **overrides) -> dict:
         "day_count": "act_365",
         "hurdle_compounding": "compound",
         "hurdle_day_count": "act_365",
+        "fee_offset_rate": "0",
+        "clawback_tax_rate": "0",
     }
     data.update(overrides)
     return {name: value for name, value in data.items() if value is not None}
@@ -115,6 +117,8 @@ def _draft_data(deal: Deal, **overrides) -> dict:
         "day_count": deal.day_count,
         "hurdle_compounding": deal.hurdle_compounding,
         "hurdle_day_count": deal.hurdle_day_count,
+        "fee_offset_rate": "0",
+        "clawback_tax_rate": "0",
     }
     data.update(overrides)
     return data

@@ -337,3 +337,37 @@ def test_management_fees_paid_come_back_first_when_the_terms_say_so(books):
     assert tiers["preferred return"] == (100_000_000, 0)
     assert tiers["catch-up"] == (0, 25_000_000)
     assert tiers["split"] == (44_000_000, 11_000_000)
+
+
+def test_the_gps_own_commitment_takes_its_share_whole_and_bears_no_carry_or_fee(books):
+    # 9,000,000.00 from two investors and 1,000,000.00 from the GP's commitment; 20,000,000.00
+    # a year later. The commitment takes a tenth, 2,000,000.00, without carry. The carried
+    # 18,000,000.00: capital 9,000,000.00, hurdle 900,000.00, catch-up 225,000.00, split
+    # 7,875,000.00 of which the GP takes 1,575,000.00: carry 1,800,000.00 = 20 % of the
+    # 9,000,000.00 of profit on the carried capital. The investors share 16,200,000.00 4 to 5.
+    gp = books.investor(cash=eur(1_000_000), name="Helios Partners GP")
+    deal = books.deal("Helios", gp_investor=gp, management_fee_rate=Decimal("0.02"), **TEN_PERCENT)
+    books.subscribe(deal, eur(1_000_000), person=gp)
+    books.close(deal, [eur(4_000_000), eur(5_000_000)], on=Y0)
+    deal.refresh_from_db()
+    books.deposit(deal.issuer, eur(20_000_000))
+
+    distribution = _distribute(books, deal, eur(20_000_000), on=Y1)
+
+    assert [(t["name"], t["lp_minor"], t["gp_minor"]) for t in distribution.tiers] == [
+        ("return of capital", 900_000_000, 0),
+        ("preferred return", 90_000_000, 0),
+        ("catch-up", 0, 22_500_000),
+        ("split", 630_000_000, 157_500_000),
+    ]
+    assert distribution.carry_free_minor == 200_000_000
+    assert (distribution.lp_minor, distribution.gp_minor) == (1_820_000_000, 180_000_000)
+    assert books.cash(gp) == eur(2_000_000)
+    others = [i for i in books.investors_of(deal) if i != gp]
+    assert sorted(books.cash(i) for i in others) == [eur(7_200_000), eur(9_000_000)]
+    for person in [gp, *others]:
+        books.deposit(person, eur(500_000))
+    fee = management_fee_charge(
+        deal=deal, period_start=Y1, period_end=Y2, by=books.ops, approved_by=books.finance
+    )
+    assert fee.amount_minor == 18_000_000  # 2 % of the investors' 9,000,000.00, none on the GP's

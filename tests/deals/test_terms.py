@@ -175,6 +175,8 @@ def _form(vehicle, **overrides) -> dict:
         "day_count": "act_365",
         "hurdle_compounding": "compound",
         "hurdle_day_count": "act_365",
+        "fee_offset_rate": "0",
+        "clawback_tax_rate": "0",
     }
     return data | overrides
 

@@ -77,7 +77,11 @@ DEAL_TERMS = [
     "hurdle_compounding",
     "hurdle_day_count",
     "return_fees_first",
+    "gp_investor",
     "waterfall_type",
+    "loss_carryforward",
+    "fee_offset_rate",
+    "clawback_tax_rate",
     "equalisation_rate",
     "drawn_by_calls",
     "interest_rate",
@@ -86,8 +90,8 @@ DEAL_TERMS = [
 DEAL_FIELDSETS: list[tuple[str | None, list[str]]] = [
     (None, DEAL_TERMS[:8]),
     ("Amounts, in major units of the deal's currency", list(DEAL_AMOUNTS)),
-    ("Fees and waterfall", DEAL_TERMS[8:20]),
-    ("Debt and notes", DEAL_TERMS[20:]),
+    ("Fees and waterfall", DEAL_TERMS[8:24]),
+    ("Debt and notes", DEAL_TERMS[24:]),
 ]
 RATE_HELP = "A fraction: 0.02 is 2 %."
 
@@ -118,11 +122,16 @@ class DealForm(forms.ModelForm):
     class Meta:
         model = Deal
         fields = DEAL_TERMS
-        widgets = {"opens_on": DATE_INPUT, "closes_on": DATE_INPUT}
+        widgets = {
+            "opens_on": DATE_INPUT,
+            "closes_on": DATE_INPUT,
+            "gp_investor": AutocompleteSelect(Deal._meta.get_field("gp_investor"), admin.site),
+        }
         help_texts = {
             name: RATE_HELP
             for name in DEAL_TERMS
-            if name.endswith("_rate") and name != "equalisation_rate"
+            if name.endswith("_rate")
+            and name not in ("equalisation_rate", "fee_offset_rate", "clawback_tax_rate")
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -218,6 +227,7 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     ]
     list_filter = ["state", "asset_class", "currency", "waterfall_type"]
     search_fields = ["name", "issuer__name"]
+    autocomplete_fields = ["gp_investor"]
     list_select_related = ["issuer"]
     list_per_page = 50
     fieldsets = [

@@ -302,6 +302,14 @@ class DistributionAdmin(DealRecordAdmin):
                 for tier in distribution.tiers
             ),
         )
+        if distribution.carry_free_minor:
+            rows += format_html(
+                '<tr><td>GP commitment, without carry</td><td class="amount">{}</td>'
+                '<td class="amount">{}</td><td class="amount">{}</td></tr>',
+                Money(distribution.carry_free_minor, currency).format(),
+                Money.zero(currency).format(),
+                Money(distribution.carry_free_minor, currency).format(),
+            )
         return format_html(
             '<table class="waterfall"><thead><tr><th>Tier</th><th>To investors (LP)</th>'
             "<th>Carried interest (GP)</th><th>Total</th></tr></thead><tbody>{}</tbody>"

@@ -11,6 +11,7 @@ from apps.deals.services.charges import fee_bases, management_fee_charge
 from apps.deals.services.closing import deal_close, units_for
 from apps.deals.services.common import OperationRefused, SubscriptionRefused
 from apps.deals.services.distributions import (
+    clawback_settle,
     distribution_record,
     interest_distribute,
     waterfall_tiers,
@@ -45,6 +46,7 @@ __all__ = [
     "capital_call_issue",
     "capital_call_payment_record",
     "capital_calls_flag_defaults",
+    "clawback_settle",
     "deal_cancel",
     "deal_close",
     "deal_create",

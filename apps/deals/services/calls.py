@@ -30,6 +30,7 @@ from apps.deals.models import (
     CapitalCallPayment,
     Deal,
     DealState,
+    PortfolioInvestment,
     Subscription,
 )
 from apps.deals.selectors import notice_outstanding, uncalled_commitments
@@ -56,20 +57,37 @@ def capital_call_issue(
     by: User,
     approved_by: User,
     purpose: str = "",
+    investment: PortfolioInvestment | None = None,
 ) -> CapitalCall:
     """Call ``amount`` from the fund's uncalled commitments (:func:`plan_capital_call`)."""
     plan = plan_capital_call(
-        deal=deal, amount=amount, call_date=call_date, due_date=due_date, purpose=purpose, by=by
+        deal=deal,
+        amount=amount,
+        call_date=call_date,
+        due_date=due_date,
+        purpose=purpose,
+        investment=investment,
+        by=by,
     )
     return carry_out(plan, by=by, approved_by=approved_by)
 
 
 def plan_capital_call(
-    *, deal: Deal, amount: Money, call_date: date, due_date: date, by: User, purpose: str = ""
+    *,
+    deal: Deal,
+    amount: Money,
+    call_date: date,
+    due_date: date,
+    by: User,
+    purpose: str = "",
+    investment: PortfolioInvestment | None = None,
 ) -> Plan:
-    """Work out a call of ``amount`` from the uncalled commitments, one notice per investor."""
+    """Work out a call of ``amount`` from the uncalled commitments, one notice per investor;
+    for ``investment``, if the capital goes to one of the fund's portfolio investments."""
     texts_without_control_characters(purpose=purpose)
     deal = deal_lock(deal)
+    if investment is not None and investment.deal_id != deal.pk:
+        raise OperationRefused(f"{investment} is not an investment of {deal}")
     check_currency(amount, deal, "a call")
     if not deal.drawn_by_calls:
         raise OperationRefused(f"{deal} is paid at closing: it draws nothing by capital calls")
@@ -117,6 +135,7 @@ def plan_capital_call(
             call_date=call_date,
             due_date=due_date,
             purpose=purpose,
+            investment=investment,
         )
         notices = [
             CapitalCallNotice(

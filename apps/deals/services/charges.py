@@ -1,7 +1,9 @@
 """Management fees: accrued per period (ACT/365) and charged to the investors by operation.
 
 The base is each investor's commitment or the capital they have paid in, as the deal's terms
-say; each investor's fee is rounded once. A period overlapping one already charged (and not
+say (the GP's own commitment pays none); each investor's fee is rounded once. The deal's offset
+rate of the fee income its portfolio companies paid the manager comes off the fee, shared by
+what each investor owes, until it is used up. A period overlapping one already charged (and not
 reversed) is refused, so no day is charged twice.
 """
 
@@ -25,6 +27,7 @@ from apps.deals.models import (
     Subscription,
     SubscriptionState,
 )
+from apps.deals.selectors import fee_offset_available
 from apps.deals.services.common import (
     OperationRefused,
     Plan,
@@ -40,7 +43,8 @@ from apps.ledger.services import Leg
 
 def fee_bases(deal: Deal) -> dict[int, int]:
     """Return each investor's management fee base, by investor id: the commitment, or the
-    capital paid in (the accepted amount in an SPV, call payments in a fund)."""
+    capital paid in (the accepted amount in an SPV, call payments in a fund). The GP's
+    commitment pays no fee."""
     accepted = Subscription.objects.filter(
         deal=deal, state=SubscriptionState.ACCEPTED, accepted_minor__gt=0
     )
@@ -58,7 +62,11 @@ def fee_bases(deal: Deal) -> dict[int, int]:
         )
     else:
         rows = accepted.values_list("investor", "accepted_minor")
-    return {investor: amount for investor, amount in sorted(rows) if amount}
+    return {
+        investor: amount
+        for investor, amount in sorted(rows)
+        if amount and investor != deal.gp_investor_id
+    }
 
 
 @use_case(permission="deals.add_feecharge")
@@ -100,6 +108,17 @@ def plan_management_fee(*, deal: Deal, period_start: date, period_end: date, by:
     fees = {pk: fee for pk, fee in fees.items() if fee.amount_minor}
     if not fees:
         raise OperationRefused(f"no management fee accrues on {deal} for that period")
+    # Fee income from portfolio companies offsets the fee, shared by what each investor owes.
+    accrued = sum(fees.values(), Money.zero(currency))
+    offset = min(fee_offset_available(deal, on=period_end), accrued)
+    if offset.amount_minor:
+        reductions = offset.allocate([fee.amount_minor for fee in fees.values()])
+        fees = {pk: fee - cut for (pk, fee), cut in zip(fees.items(), reductions, strict=True)}
+        fees = {pk: fee for pk, fee in fees.items() if fee.amount_minor}
+    if not fees:
+        raise OperationRefused(
+            f"fee income offsets the whole management fee of {deal} for that period"
+        )
     investors = list(Investor.objects.filter(pk__in=fees).order_by("pk"))
     cash = accounts_of(
         investors, purpose=AccountPurpose.CASH, currency=currency, by=by, allow_negative=False
@@ -120,6 +139,7 @@ def plan_management_fee(*, deal: Deal, period_start: date, period_end: date, by:
             period_start=period_start,
             period_end=period_end,
             amount_minor=total.amount_minor,
+            offset_minor=offset.amount_minor,
         )
 
     return Plan(

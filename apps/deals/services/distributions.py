@@ -26,17 +26,24 @@ from apps.deals import waterfall
 from apps.deals.interest import DayCount, accrued_interest
 from apps.deals.locks import deal_lock
 from apps.deals.models import (
+    Clawback,
+    ClawbackLine,
     Deal,
     DealState,
     Distribution,
     DistributionKind,
     DistributionLine,
+    PortfolioInvestment,
     WaterfallType,
 )
 from apps.deals.selectors import (
+    carry_position,
     contributions,
     entitlements,
     fees_paid,
+    investment_contributions,
+    losses_carried_forward,
+    losses_recouped_by,
     paid_in,
     prior_distributions,
 )
@@ -56,13 +63,20 @@ from apps.ledger.models import AccountPurpose, Operation, OperationKind
 from apps.ledger.services import Leg
 
 
-def waterfall_tiers(deal: Deal, proceeds: Money, on: date) -> list[waterfall.Tier]:
-    """Return the tiers ``proceeds`` distributed ``on`` fall into, under the deal's terms,
-    after every earlier distribution of the deal."""
-    paid_in = contributions(deal)
-    if deal.return_fees_first:
-        paid_in = sorted([*paid_in, *fees_paid(deal)], key=lambda flow: flow[0])
-    flows = waterfall.DealFlows(paid_in, prior_distributions(deal), proceeds)
+def waterfall_tiers(
+    deal: Deal, proceeds: Money, on: date, *, investment: PortfolioInvestment | None = None
+) -> list[waterfall.Tier]:
+    """Return the tiers ``proceeds`` to the carried capital (everyone's but the GP's own
+    commitment) distributed ``on`` fall into, under the deal's terms, after every earlier
+    distribution: of the whole deal, or deal by deal of ``investment``."""
+    return _waterfall(deal, proceeds, on, investment)[0]
+
+
+def _waterfall(
+    deal: Deal, proceeds: Money, on: date, investment: PortfolioInvestment | None
+) -> tuple[list[waterfall.Tier], int]:
+    """Return the tiers, and what of their return of capital makes good other investments'
+    losses (carried forward deal by deal)."""
     terms = waterfall.TermsGiven(
         hurdle=deal.hurdle_rate,
         carry=deal.carry_rate,
@@ -70,9 +84,33 @@ def waterfall_tiers(deal: Deal, proceeds: Money, on: date) -> list[waterfall.Tie
         compounding=deal.hurdle_compounding,
         hurdle_day_count=deal.hurdle_day_count,
     )
-    if deal.waterfall_type == WaterfallType.AMERICAN:
-        return waterfall.american([flows], on, **terms)[0]
-    return waterfall.european(flows.contributions, flows.distributions, proceeds, on, **terms)
+    if investment is not None and investment.deal_id != deal.pk:
+        raise OperationRefused(f"{investment} is not an investment of {deal}")
+    if deal.waterfall_type != WaterfallType.AMERICAN or not deal.portfolio.exists():
+        paid_in = contributions(
+            deal, excluding=[deal.gp_investor_id] if deal.gp_investor_id else []
+        )
+        if deal.return_fees_first:
+            paid_in = sorted([*paid_in, *fees_paid(deal)], key=lambda flow: flow[0])
+        paid = prior_distributions(deal)
+        return waterfall.european(paid_in, paid, proceeds, on, **terms), 0
+    if investment is None:
+        raise OperationRefused(
+            f"{deal} distributes deal by deal: name the portfolio investment whose proceeds "
+            "these are"
+        )
+    own = investment_contributions(investment)
+    if deal.return_fees_first and investment.expenses_minor:
+        own.append((investment.invested_on, Money(investment.expenses_minor, deal.currency)))
+    paid = prior_distributions(deal, investment=investment)
+    forward = losses_carried_forward(investment, on=on) if deal.loss_carryforward else []
+    flows = sorted([*own, *forward], key=lambda flow: flow[0])
+    tiers = waterfall.european(flows, paid, proceeds, on, **terms)
+    recouped_before = losses_recouped_by(investment)
+    own_returned = sum(paid_out.lp(waterfall.RETURN_OF_CAPITAL) for paid_out in paid)
+    own_due = sum(money.amount_minor for _, money in own) - (own_returned - recouped_before)
+    recouped = max(tiers[0].lp.amount_minor - max(own_due, 0), 0)
+    return tiers, recouped
 
 
 def _holders(deal: Deal, on: date) -> dict[int, Decimal]:
@@ -105,6 +143,9 @@ def _plan(
     gp_minor: int,
     tiers: list[dict],
     by: User,
+    carry_free_minor: int = 0,
+    investment: PortfolioInvestment | None = None,
+    losses_recouped_minor: int = 0,
     closes_deal: bool = False,
 ) -> Plan:
     currency = deal.currency
@@ -142,6 +183,9 @@ def _plan(
             lp_minor=proceeds.amount_minor - gp_minor,
             gp_minor=gp_minor,
             tiers=tiers,
+            carry_free_minor=carry_free_minor,
+            investment=investment,
+            losses_recouped_minor=losses_recouped_minor,
             closes_deal=closes_deal,
         )
         DistributionLine.objects.bulk_create(
@@ -176,13 +220,20 @@ def distribution_record(
     approved_by: User,
     kind: str = DistributionKind.EXIT,
     closes_deal: bool = False,
+    investment: PortfolioInvestment | None = None,
 ) -> Distribution:
     """Distribute ``proceeds`` held by the vehicle through the waterfall, in one operation.
 
     With ``closes_deal`` the deal is marked exited in the same transaction.
     """
     plan = plan_distribution(
-        deal=deal, proceeds=proceeds, on=on, kind=kind, closes_deal=closes_deal, by=by
+        deal=deal,
+        proceeds=proceeds,
+        on=on,
+        kind=kind,
+        closes_deal=closes_deal,
+        investment=investment,
+        by=by,
     )
     return carry_out(plan, by=by, approved_by=approved_by)
 
@@ -195,8 +246,10 @@ def plan_distribution(
     by: User,
     kind: str = DistributionKind.EXIT,
     closes_deal: bool = False,
+    investment: PortfolioInvestment | None = None,
 ) -> Plan:
-    """Work out a distribution of ``proceeds`` through the waterfall."""
+    """Work out a distribution of ``proceeds`` through the waterfall (of ``investment``, whose
+    proceeds they are, deal by deal)."""
     deal = deal_lock(deal)
     check_currency(proceeds, deal, "a distribution")
     if deal.state != DealState.CLOSED:
@@ -206,15 +259,26 @@ def plan_distribution(
     if proceeds.amount_minor <= 0:
         raise OperationRefused("a distribution is of a positive amount")
     units = _holders(deal, on)
-    tiers = waterfall_tiers(deal, proceeds, on)
-    weights = list(units.values())
+    gp_id = deal.gp_investor_id
+    gp_share = units.get(gp_id) if gp_id else None
+    carried_units = {pk: share for pk, share in units.items() if pk != deal.gp_investor_id}
+    carry_free = 0
+    if gp_share:
+        # The GP's own commitment takes its share of the proceeds whole: its capital follows
+        # the investors' tiers, and with no carry on it those tiers give it all of its share.
+        shares = [sum(carried_units.values(), Decimal(0)), gp_share]
+        carry_free = allocate(proceeds.amount_minor, shares)[1]
+    tiers, recouped = _waterfall(deal, proceeds - Money(carry_free, deal.currency), on, investment)
+    weights = list(carried_units.values())
     lines: dict[int, int] = defaultdict(int)
     for tier in tiers:
         if tier.lp.amount_minor:
             for investor_id, part in zip(
-                units, allocate(tier.lp.amount_minor, weights), strict=True
+                carried_units, allocate(tier.lp.amount_minor, weights), strict=True
             ):
                 lines[investor_id] += part
+    if gp_id is not None and gp_share:
+        lines[gp_id] = carry_free
     _, gp = waterfall.totals(tiers)
     return _plan(
         deal,
@@ -222,6 +286,9 @@ def plan_distribution(
         on=on,
         lines={pk: lines.get(pk, 0) for pk in units},
         gp_minor=gp.amount_minor,
+        carry_free_minor=carry_free,
+        investment=investment,
+        losses_recouped_minor=recouped,
         tiers=[
             {"name": tier.name, "lp_minor": tier.lp.amount_minor, "gp_minor": tier.gp.amount_minor}
             for tier in tiers
@@ -271,4 +338,87 @@ def plan_interest(*, deal: Deal, start: date, end: date, by: User) -> Plan:
         raise OperationRefused(f"no interest accrues on {deal} from {start} to {end}")
     return _plan(
         deal, kind=DistributionKind.INTEREST, on=end, lines=lines, gp_minor=0, tiers=[], by=by
+    )
+
+
+@use_case(permission="deals.add_clawback")
+def clawback_settle(*, deal: Deal, as_of: date, by: User, approved_by: User) -> Clawback:
+    """Return to the investors the carry the GP holds above its carry of the fund's profit on
+    ``as_of``, less the share the terms let it keep back for tax, in one operation."""
+    plan = plan_clawback(deal=deal, as_of=as_of, by=by)
+    return carry_out(plan, by=by, approved_by=approved_by)
+
+
+def plan_clawback(*, deal: Deal, as_of: date, by: User) -> Plan:
+    """Work out the clawback on ``as_of``: the GP's excess carry, the tax it keeps back, and
+    each investor's part of the rest, by their share of the carried capital."""
+    deal = deal_lock(deal)
+    if deal.state not in (DealState.CLOSED, DealState.EXITED, DealState.WOUND_UP):
+        raise OperationRefused(
+            f"{deal} is {deal.get_state_display().lower()}: only a closed or ended deal "
+            "settles a clawback"
+        )
+    position = carry_position(deal, as_of=as_of)
+    excess = position.excess
+    if not excess.amount_minor:
+        raise OperationRefused(
+            f"the GP holds no carry above its due on {as_of}: {position.carried.format()} "
+            f"received, {position.settled.format()} settled, {position.due.format()} due"
+        )
+    tax_kept = round_fraction(
+        Fraction(deal.clawback_tax_rate) * excess.amount_minor, COMPUTED_AMOUNT_ROUNDING
+    )
+    amount = excess.amount_minor - tax_kept
+    if amount <= 0:
+        raise OperationRefused("the tax kept back leaves nothing to return")
+    holders = {
+        pk: share for pk, share in _holders(deal, as_of).items() if pk != deal.gp_investor_id
+    }
+    parts = dict(zip(holders, allocate(amount, list(holders.values())), strict=True))
+    lines = {pk: part for pk, part in parts.items() if part}
+    currency = deal.currency
+    investors = list(Investor.objects.filter(pk__in=lines).order_by("pk"))
+    cash = accounts_of(
+        investors, purpose=AccountPurpose.CASH, currency=currency, by=by, allow_negative=False
+    )
+    carry = platform_account(
+        purpose=AccountPurpose.DISTRIBUTION,
+        currency=currency,
+        name=f"Carried interest ({currency})",
+        by=by,
+    )
+    legs = [Leg(carry.pk, Money(-amount, currency))]
+    legs.extend(Leg(cash[person.pk].pk, Money(lines[person.pk], currency)) for person in investors)
+    number = next_number(Clawback, deal)
+
+    def settle(operation: Operation, approver: User) -> Clawback:
+        clawback = Clawback.objects.create(
+            deal=deal,
+            number=next_number(Clawback, deal),
+            operation=operation,
+            as_of=as_of,
+            excess_minor=excess.amount_minor,
+            tax_kept_minor=tax_kept,
+            amount_minor=amount,
+        )
+        ClawbackLine.objects.bulk_create(
+            [
+                ClawbackLine(clawback=clawback, investor_id=pk, amount_minor=part)
+                for pk, part in sorted(lines.items())
+            ],
+            batch_size=5000,
+        )
+        return clawback
+
+    return Plan(
+        deal=deal,
+        kind=OperationKind.DISTRIBUTION,
+        legs=legs,
+        key=f"deal-{deal.pk}-clawback-{number}",
+        description=(
+            f"Clawback {number} of {deal} on {as_of}: {Money(amount, currency).format()} of "
+            f"excess carry returned to the investors"
+        ),
+        on=as_of,
+        settle=settle,
     )

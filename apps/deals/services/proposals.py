@@ -1,9 +1,10 @@
 """Proposing a deal operation, and approving and executing it as somebody else.
 
 Operations staff propose (a closing, a call, a payment, a distribution, a fee, an interest
-payment, a transfer): the operation is worked out and checked exactly as if it were carried out,
-and its ledger operation is submitted with those legs; nothing else is written but the accounts
-and cap table entries of the parties it needs, opened empty. A finance officer,
+payment, a transfer, a clawback): the operation is worked out and checked exactly as if it
+were carried out, and its ledger operation is submitted with those legs; nothing else is
+written but the accounts and cap table entries of the parties it needs, opened empty. A
+finance officer,
 never the proposer, approves and executes it: the operation is worked out again from the same
 parameters and must come to the very legs that were proposed, or it is refused as outdated
 (the books moved on: cancel and propose again). A proposal may be cancelled until it executes.
@@ -38,7 +39,7 @@ from apps.deals.services.calls import plan_call_payment, plan_capital_call
 from apps.deals.services.charges import plan_management_fee
 from apps.deals.services.closing import plan_closing
 from apps.deals.services.common import OperationRefused, Plan, carry_out, start_of
-from apps.deals.services.distributions import plan_distribution, plan_interest
+from apps.deals.services.distributions import plan_clawback, plan_distribution, plan_interest
 from apps.deals.services.transfers import plan_secondary_transfer
 from apps.ledger.models import OperationState
 from apps.ledger.services import operation_cancel, operation_create, operation_submit
@@ -51,6 +52,7 @@ PLANS: dict[str, Callable[..., Plan]] = {
     ProposalAction.INTEREST: plan_interest,
     ProposalAction.MANAGEMENT_FEE: plan_management_fee,
     ProposalAction.SECONDARY_TRANSFER: plan_secondary_transfer,
+    ProposalAction.CLAWBACK: plan_clawback,
 }
 
 # Every plan takes these; the proposal keeps them in its own columns, not among its parameters.

@@ -6,7 +6,8 @@ they were. What the deal recorded follows in the same transaction: a reversed cl
 subscriptions back to funded (and a closed deal back to closing), a reversed exit distribution
 puts the deal back to closed. Operations that later ones stand on are refused until those are
 reversed first: a closing with live calls, distributions, fees or transfers after it, a call
-with payments, or a distribution with later distributions (their waterfall counted it).
+with payments, or a distribution with later distributions (their waterfall counted it) or a
+clawback.
 """
 
 from apps.accounts.models import User
@@ -17,6 +18,7 @@ from apps.deals.locks import subscriptions_lock
 from apps.deals.models import (
     CapitalCall,
     CapitalCallPayment,
+    Clawback,
     Closing,
     Deal,
     DealState,
@@ -31,7 +33,13 @@ from apps.ledger.services import operation_reverse
 
 EXECUTED = OperationState.EXECUTED
 DealRecord = (
-    Closing | CapitalCall | CapitalCallPayment | Distribution | FeeCharge | SecondaryTransfer
+    Closing
+    | CapitalCall
+    | CapitalCallPayment
+    | Distribution
+    | FeeCharge
+    | SecondaryTransfer
+    | Clawback
 )
 RECORDS: tuple[type[DealRecord], ...] = (
     Closing,
@@ -40,6 +48,7 @@ RECORDS: tuple[type[DealRecord], ...] = (
     Distribution,
     FeeCharge,
     SecondaryTransfer,
+    Clawback,
 )
 
 
@@ -68,8 +77,12 @@ def _refuse_while_later(record: DealRecord) -> None:
             *_live(SecondaryTransfer, deal=deal),
         ]
     elif isinstance(record, Distribution):
-        # A later distribution's tiers were worked out after this one (the catch-up counts it).
-        later = _live(Distribution, deal=record.deal, number__gt=record.number)
+        # A later distribution's tiers were worked out after this one (the catch-up counts it),
+        # and a clawback on the carry it paid.
+        later = [
+            *_live(Distribution, deal=record.deal, number__gt=record.number),
+            *_live(Clawback, deal=record.deal),
+        ]
     elif isinstance(record, CapitalCall):
         later = _live(CapitalCallPayment, notice__call=record)
     if later:

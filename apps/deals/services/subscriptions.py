@@ -105,6 +105,10 @@ DEAL_UPDATABLE_FIELDS = [
     "hurdle_compounding",
     "hurdle_day_count",
     "return_fees_first",
+    "gp_investor",
+    "loss_carryforward",
+    "fee_offset_rate",
+    "clawback_tax_rate",
     "waterfall_type",
     "interest_rate",
     "day_count",
@@ -129,6 +133,8 @@ RATES = (
     "hurdle_rate",
     "catch_up_rate",
     "equalisation_rate",
+    "fee_offset_rate",
+    "clawback_tax_rate",
 )
 
 
@@ -149,7 +155,9 @@ def _check_terms(deal: Deal) -> None:
             continue
         if name == "catch_up_rate" and not 0 <= rate <= 1:
             problems[name] = "A catch-up rate is from 0 to 1 (a full catch-up)."
-        elif name != "catch_up_rate" and not 0 <= rate < 1:
+        elif name == "fee_offset_rate" and not 0 <= rate <= 1:
+            problems[name] = "A fee offset is from 0 to 1 (all fee income offset)."
+        elif name not in ("catch_up_rate", "fee_offset_rate") and not 0 <= rate < 1:
             problems[name] = "A rate is from 0 up to 1, 1 excluded (0.02 is 2 %)."
     # Amounts beyond the columns are refused first: nothing else is compared with them.
     amounts = {name: getattr(deal, name) for name in AMOUNTS}
