@@ -39,6 +39,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "apps/deals/waterfall.py": (
         "tests/deals/test_waterfall.py",
         "tests/deals/test_waterfall_pinned.py",
+        "tests/deals/test_waterfall_history.py",
     ),
     "apps/deals/interest.py": (
         "tests/deals/test_interest.py",

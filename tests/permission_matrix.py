@@ -48,9 +48,14 @@ from apps.captable.services import (
     vesting_terms_create,
 )
 from apps.core.money import Money
-from apps.deals.demo import OPEN_DEAL, SPV_DEAL, TERMS
-from apps.deals.models import Deal, DistributionKind, ProposalAction
-from apps.deals.services import deal_create, deal_operation_propose, subscription_create
+from apps.deals.demo import OPEN_DEAL, SPV_DEAL, TERMS, VENTURE_DEAL
+from apps.deals.models import Deal, DistributionKind, Proposal, ProposalAction
+from apps.deals.services import (
+    deal_create,
+    deal_operation_propose,
+    deal_proposal_execute,
+    subscription_create,
+)
 from apps.deals.services.charges import management_fee_charge
 from apps.deals.services.distributions import distribution_record
 from apps.deals.services.transfers import secondary_transfer
@@ -91,6 +96,9 @@ NAMED_PERMISSION_OF_VIEW = {
     "ocf_confirm_view": "captable.add_ocfimport",
     "ocf_approve_view": "captable.approve_ocfimport",
     "ocf_cancel_view": "captable.cancel_ocfimport",
+    # A portfolio investment's write-down and realisation, each through its service.
+    "portfolio_write_down_view": "deals.change_portfolioinvestment",
+    "portfolio_realise_view": "deals.change_portfolioinvestment",
 }
 # Views nobody may write through: reverting to a past version is not an edit anyone is granted.
 WRITE_FOR_NOBODY = frozenset({"history_form_view"})
@@ -750,6 +758,11 @@ def _complete_demo() -> dict[type[models.Model], int]:
         on=date(2026, 4, 30),
         by=ops,
         approved_by=finance,
+    )
+    # The venture fund's clawback, executed: a clawback and its lines to show.
+    deal_proposal_execute(
+        proposal=Proposal.objects.get(deal__name=VENTURE_DEAL, action=ProposalAction.CLAWBACK),
+        by=finance,
     )
     # Rows the list actions can move on: a proposal finance may execute, a draft subscription.
     deal_operation_propose(

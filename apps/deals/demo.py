@@ -1,5 +1,7 @@
 """Demo deals: an SPV that closed and awaits the approval of its exit distribution, a fund with
-a capital call partly paid, and a deal open for subscriptions."""
+a capital call partly paid, a venture fund distributing deal by deal whose early winner paid
+more carry than the fund's profit gives (its clawback awaits approval), and a deal open for
+subscriptions."""
 
 from datetime import date
 from decimal import Decimal
@@ -11,7 +13,7 @@ from apps.captable.services import issuer_create, share_class_create
 from apps.compliance.services import assessment_record
 from apps.core.demo import demo_seeder
 from apps.core.money import Money
-from apps.deals.models import Deal
+from apps.deals.models import Deal, PortfolioInvestment
 from apps.deals.services import (
     capital_call_issue,
     capital_call_payment_record,
@@ -20,6 +22,7 @@ from apps.deals.services import (
     deal_open,
     deal_operation_propose,
     deal_start_closing,
+    distribution_record,
     subscription_create,
     subscription_fund,
     subscription_sign,
@@ -27,6 +30,11 @@ from apps.deals.services import (
     subscriptions_scale_back,
 )
 from apps.deals.services.common import accounts_of, platform_account
+from apps.deals.services.portfolio import (
+    portfolio_fee_income_record,
+    portfolio_investment_record,
+    portfolio_realise,
+)
 from apps.investors.models import Investor, SanctionsStatus
 from apps.investors.services import investor_create, kyc_approve, kyc_submit
 from apps.ledger.models import AccountPurpose
@@ -40,6 +48,7 @@ from apps.ledger.services import (
 
 SPV_DEAL = "Atlas Robotics co-investment"
 FUND_DEAL = "Roundtable Growth Fund I"
+VENTURE_DEAL = "Meridian Ventures Fund II"
 OPEN_DEAL = "Lumen Series B co-investment"
 INVESTORS = [
     ("Élodie Marchand", "FR", 250_000),
@@ -133,6 +142,87 @@ def _subscribe(deal: Deal, people: list[Investor], clerk: User) -> None:
         subscription_fund(subscription=subscription, by=clerk)
 
 
+def _bank_in(owner, amount: Money, key: str, clerk: User, finance: User) -> None:
+    account = accounts_of([owner], purpose=AccountPurpose.CASH, currency="EUR", by=finance)
+    bank = platform_account(
+        purpose=AccountPurpose.BANK, currency="EUR", name="Client bank (EUR)", by=finance
+    )
+    _post([Leg(bank.pk, -amount), Leg(account[owner.pk].pk, amount)], key, clerk, finance)
+
+
+def _venture_fund(people: list[Investor], clerk: User, finance: User) -> Deal:
+    """A fund distributing deal by deal: its first investment sold at three times cost and paid
+    carry; its second was sold at a loss, so the GP now holds carry above its due."""
+    fund = _deal(
+        VENTURE_DEAL,
+        "Meridian Ventures Fund II SCSp",
+        clerk,
+        kind="fund",
+        asset_class="fund_units",
+        drawn_by_calls=True,
+        waterfall_type="american",
+        setup_fee_rate=Decimal(0),
+        management_fee_rate=Decimal(0),
+        fee_offset_rate=Decimal("0.8"),
+        clawback_tax_rate=Decimal("0.25"),
+    )
+    _subscribe(fund, people[:3], clerk)
+    subscriptions_scale_back(deal=fund, by=clerk)
+    deal_start_closing(deal=fund, by=clerk)
+    deal_close(deal=fund, by=clerk, approved_by=finance, effective_date=date(2021, 1, 29))
+    portfolio: list[PortfolioInvestment] = []
+    for company, cost in [("Nordlicht Energy GmbH", 300_000), ("Ostrava Mobility s.r.o.", 300_000)]:
+        investment = portfolio_investment_record(
+            deal=fund,
+            invested_on=date(2021, 3, 1),
+            cost=eur(cost),
+            company=company,
+            expenses=eur(6_000),
+            by=clerk,
+        )
+        call = capital_call_issue(
+            deal=fund,
+            amount=eur(cost),
+            call_date=date(2021, 2, 15),
+            due_date=date(2021, 3, 1),
+            purpose=f"Investment in {company}",
+            investment=investment,
+            by=clerk,
+            approved_by=finance,
+        )
+        for notice in call.notices.select_related("investor"):
+            owed = Money(notice.amount_minor, "EUR")
+            _bank_in(notice.investor, owed, f"demo-meridian-{notice.pk}", clerk, finance)
+            capital_call_payment_record(
+                notice=notice, amount=owed, paid_on=date(2021, 3, 1), by=clerk, approved_by=finance
+            )
+        portfolio.append(investment)
+    nordlicht, ostrava = portfolio
+    portfolio_fee_income_record(
+        investment=nordlicht,
+        kind="monitoring",
+        amount=eur(20_000),
+        received_on=date(2022, 1, 15),
+        by=clerk,
+    )
+    for investment, proceeds, on in [
+        (nordlicht, 900_000, date(2023, 6, 30)),
+        (ostrava, 60_000, date(2025, 12, 31)),
+    ]:
+        _bank_in(fund.issuer, eur(proceeds), f"demo-meridian-sale-{investment.pk}", clerk, finance)
+        distribution_record(
+            deal=fund,
+            proceeds=eur(proceeds),
+            on=on,
+            investment=investment,
+            by=clerk,
+            approved_by=finance,
+        )
+        portfolio_realise(investment=investment, on=on, by=clerk, reason="Sold")
+    deal_operation_propose(deal=fund, action="clawback", by=clerk, as_of=date(2026, 6, 30))
+    return fund
+
+
 @demo_seeder
 def seed_demo_deals() -> list[str]:
     if Deal.objects.filter(name=SPV_DEAL).exists():
@@ -200,11 +290,14 @@ def seed_demo_deals() -> list[str]:
         approved_by=finance,
     )
 
+    _venture_fund(people, clerk, finance)
+
     lumen = _deal(OPEN_DEAL, "Roundtable Lumen SPV SCSp", clerk)
     _subscribe(lumen, people[3:], clerk)
     return [
         "",
         f"Demo deals: {SPV_DEAL} (closed; its exit distribution awaits finance's approval",
-        f"under Deals > Proposals), {FUND_DEAL} (a capital call, one notice paid) and",
-        f"{OPEN_DEAL} (open for subscriptions).",
+        f"under Deals > Proposals), {FUND_DEAL} (a capital call, one notice paid),",
+        f"{VENTURE_DEAL} (deal by deal: a winner, a loser, a clawback awaiting approval)",
+        f"and {OPEN_DEAL} (open for subscriptions).",
     ]

@@ -4,13 +4,26 @@ Only records whose ledger operation is executed count: a reversed closing, call,
 distribution is as if it had never been.
 """
 
-from collections.abc import Collection, Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from apps.captable.models import Movement, SecurityKind, Stakeholder
 from apps.captable.quantities import grouped_sums
@@ -176,6 +189,103 @@ def investment_contributions(investment: PortfolioInvestment) -> list[Flow]:
         if part:
             shared.append((day, Money(part, currency)))
     return shared
+
+
+# --- the capital in and out of many investments, for a whole page ------------------------------
+
+
+def with_capital_in_and_out(queryset: QuerySet[PortfolioInvestment]) -> QuerySet:
+    """Annotate each investment with ``called_minor``, what the executed payments on the
+    executed calls made for it brought in (the GP's own commitment left out), and with
+    ``proceeds_net_minor``, what its executed distributions paid less the GP commitment's
+    share: the filters of :func:`~apps.deals.selectors.investment_contributions` (for a deal
+    drawn by calls) and of :func:`~apps.deals.selectors.investment_proceeds`."""
+    called = (
+        CapitalCallPayment.objects.filter(
+            notice__call__investment=OuterRef("pk"),
+            notice__call__operation__state=EXECUTED,
+            operation__state=EXECUTED,
+        )
+        # A null GP keeps every row: Django guards the negated comparison with IS NOT NULL.
+        .exclude(notice__investor=F("notice__call__deal__gp_investor"))
+        .order_by()
+        .values("notice__call__investment")
+        .annotate(total=Sum("amount_minor"))
+        .values("total")
+    )
+    proceeds = (
+        Distribution.objects.filter(investment=OuterRef("pk"), operation__state=EXECUTED)
+        .order_by()
+        .values("investment")
+        .annotate(total=Sum(F("proceeds_minor") - F("carry_free_minor")))
+        .values("total")
+    )
+    return queryset.annotate(
+        called_minor=Coalesce(Subquery(called), Value(0), output_field=BigIntegerField()),
+        proceeds_net_minor=Coalesce(Subquery(proceeds), Value(0), output_field=BigIntegerField()),
+    )
+
+
+def _closing_amounts(deals: Sequence[Deal]) -> dict[int, list[int]]:
+    """The capital each deal paid at closing took in, closing by closing, as
+    :func:`~apps.deals.selectors.contributions` reads it: the closings' amounts; where the GP
+    commits, the other investors' accepted amounts, closing date by closing date."""
+    amounts: dict[int, list[int]] = defaultdict(list)
+    without_gp = [deal.pk for deal in deals if deal.gp_investor_id is None]
+    with_gp = [deal.pk for deal in deals if deal.gp_investor_id is not None]
+    if without_gp:
+        closings = Closing.objects.filter(
+            deal__in=without_gp, operation__state=EXECUTED
+        ).values_list("deal", "amount_minor")
+        for deal_id, amount in closings:
+            amounts[deal_id].append(amount)
+    if with_gp:
+        accepted = (
+            Subscription.objects.filter(deal__in=with_gp, closing__operation__state=EXECUTED)
+            .exclude(investor=F("deal__gp_investor"))
+            .order_by()
+            .values("deal", "closing__effective_date")
+            .annotate(total=Sum("accepted_minor"))
+            .values_list("deal", "closing__effective_date", "total")
+        )
+        for deal_id, _, total in accepted:
+            if total:
+                amounts[deal_id].append(total)
+    return amounts
+
+
+def contributed_at_closings(investments: Iterable[PortfolioInvestment]) -> dict[int, int]:
+    """Return, by investment id, the capital contributed to each of ``investments`` whose deal
+    is paid at closing: each closing shared among the deal's portfolio by cost, exactly as
+    :func:`~apps.deals.selectors.investment_contributions` shares it, in two or three queries
+    whatever the number of investments.
+
+    """
+    deals = {
+        investment.deal_id: investment.deal
+        for investment in investments
+        if not investment.deal.drawn_by_calls
+    }
+    if not deals:
+        return {}
+    portfolios: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    rows = (
+        PortfolioInvestment.objects.filter(deal__in=list(deals))
+        .order_by("pk")
+        .values_list("pk", "deal", "cost_minor")
+    )
+    for pk, deal_id, cost in rows:
+        portfolios[deal_id].append((pk, cost))
+    amounts = _closing_amounts(list(deals.values()))
+    shares: dict[int, int] = {}
+    for deal_id, portfolio in portfolios.items():
+        costs = [cost for _, cost in portfolio]
+        totals = [0] * len(portfolio)
+        for amount in amounts.get(deal_id, []):
+            for place, part in enumerate(allocate(amount, costs)):
+                totals[place] += part
+        shares.update(zip((pk for pk, _ in portfolio), totals, strict=True))
+    return shares
 
 
 def investment_proceeds(investment: PortfolioInvestment) -> Money:

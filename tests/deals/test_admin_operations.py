@@ -344,13 +344,15 @@ def test_a_distribution_page_shows_its_tiers_and_the_carry_to_date(world, financ
     rows = [
         ("Catch-up", "€0.00", "€250,000.00", "€250,000.00"),
         ("Split", "€2,200,000.00", "€550,000.00", "€2,750,000.00"),
+        ("Total", "€2,200,000.00", "€800,000.00", "€3,000,000.00"),
     ]
+    right = '<td style="text-align: right">'
     for name, lp, gp, total in rows:
-        assert (
-            f'<td>{name}</td><td class="amount">{lp}</td><td class="amount">{gp}</td>'
-            f'<td class="amount">{total}</td>'
-        ) in page
-    assert (
-        "€800,000.00 received on €4,000,000.00 of profit distributed so far; the terms give "
-        "€800,000.00. Held above that (clawback exposure): €0.00."
-    ) in page
+        assert (f"<td>{name}</td>{right}{lp}</td>{right}{gp}</td>{right}{total}</td>") in page
+    for label, amount in [
+        ("Profit so far", "€4,000,000.00"),
+        ("Carry received by the GP", "€800,000.00"),
+        ("Carry the terms give", "€800,000.00"),
+        ("Held above that (clawback exposure)", "€0.00"),
+    ]:
+        assert f"<tr><td>{label}</td>{right}{amount}</td></tr>" in page

@@ -7,13 +7,14 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from apps.deals.models import Closing, DealState, Proposal, ProposalAction
+from apps.deals.models import Clawback, Closing, DealState, Distribution, Proposal, ProposalAction
 from apps.deals.services import (
     deal_operation_propose,
     deal_proposal_cancel,
 )
 from apps.ledger.models import Account, Operation, OperationState
 from tests.deals.conftest import eur
+from tests.deals.portfolio import Fund
 
 pytestmark = pytest.mark.django_db
 
@@ -359,3 +360,35 @@ def test_units_the_column_cannot_hold_are_a_form_error_on_the_units_and_write_no
     errors = response.context["form"].errors
     assert any(message in error for error in errors["units"]), errors
     assert _written() == before
+
+
+def test_a_fund_proposes_an_investments_distribution_and_then_its_clawback(
+    books, ops_client, finance_client
+):
+    fund = Fund(books)
+    books.deposit(fund.deal.issuer, eur(15_000_000))
+    ops_client.post(
+        ADD,
+        {
+            "deal": fund.deal.pk,
+            "action": "distribution",
+            "amount": "15000000",
+            "on": "2022-01-01",
+            "kind": "exit",
+            "investment": fund.beta.pk,
+        },
+    )
+    _act(finance_client, "approve_and_execute", Proposal.objects.get())
+    assert Distribution.objects.get().investment == fund.beta
+    fund.sell(fund.alpha, eur(1_000_000), date(2023, 1, 1))
+
+    response = ops_client.post(
+        ADD, {"deal": fund.deal.pk, "action": "clawback", "on": "2023-01-01"}, follow=True
+    )
+
+    proposal = Proposal.objects.get(action=ProposalAction.CLAWBACK)
+    assert proposal.params == {"as_of": "2023-01-01"}
+    assert "clawback of the carry held above its due on 2023-01-01" in response.content.decode()
+    _act(finance_client, "approve_and_execute", proposal)
+    clawback = Clawback.objects.get()
+    assert (clawback.excess_minor, clawback.amount_minor) == (80_000_000, 80_000_000)

@@ -14,13 +14,9 @@ from decimal import Decimal
 import pytest
 
 from apps.accounts.roles import Role
-from apps.core.money import Money
-from apps.deals.models import PortfolioInvestment
 from apps.deals.selectors import carry_position
 from apps.deals.services import (
     OperationRefused,
-    capital_call_issue,
-    capital_call_payment_record,
     clawback_settle,
     deal_operation_reverse,
     distribution_record,
@@ -37,72 +33,10 @@ from apps.ledger.selectors import balance
 from apps.ledger.services import operation_approve, operation_execute
 from apps.ledger.verification import ledger_verify_report
 from tests.deals.conftest import eur, figures
+from tests.deals.portfolio import TERMS, Y0, Y1, Y2, Fund
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-Y0, Y1, Y2 = date(2021, 1, 1), date(2022, 1, 1), date(2023, 1, 1)
-TERMS = {
-    "drawn_by_calls": True,
-    "asset_class": "fund_units",
-    "waterfall_type": "american",
-    "hurdle_rate": Decimal("0.10"),
-    "carry_rate": Decimal("0.20"),
-    "catch_up_rate": Decimal(1),
-}
-
-
-class Fund:
-    def __init__(self, books, **terms):
-        self.books = books
-        self.deal = books.deal("Orion Fund I", **(TERMS | terms))
-        books.close(self.deal, [eur(4_000_000), eur(6_000_000)], on=Y0)
-        self.deal.refresh_from_db()
-        self.investors = sorted(books.investors_of(self.deal), key=lambda person: person.pk)
-        self.alpha = self.invest("Alpha")
-        self.beta = self.invest("Beta")
-
-    def invest(self, company: str) -> PortfolioInvestment:
-        investment = portfolio_investment_record(
-            deal=self.deal, invested_on=Y0, cost=eur(5_000_000), company=company, by=self.books.ops
-        )
-        call = capital_call_issue(
-            deal=self.deal,
-            amount=eur(5_000_000),
-            call_date=Y0,
-            due_date=Y0,
-            purpose=f"Investment in {company}",
-            investment=investment,
-            by=self.books.ops,
-            approved_by=self.books.finance,
-        )
-        for notice in call.notices.all():
-            owed = Money(notice.amount_minor, "EUR")
-            self.books.deposit(notice.investor, owed)
-            capital_call_payment_record(
-                notice=notice,
-                amount=owed,
-                paid_on=Y0,
-                by=self.books.ops,
-                approved_by=self.books.finance,
-            )
-        return investment
-
-    def sell(self, investment: PortfolioInvestment, proceeds: Money, on: date):
-        self.books.deposit(self.deal.issuer, proceeds)
-        distribution = distribution_record(
-            deal=self.deal,
-            proceeds=proceeds,
-            on=on,
-            investment=investment,
-            by=self.books.ops,
-            approved_by=self.books.finance,
-        )
-        portfolio_realise(investment=investment, on=on, by=self.books.ops, reason="sold")
-        return distribution
-
-    def cash(self) -> list[Money]:
-        return [self.books.cash(person) for person in self.investors]
 
 
 def tiers(distribution) -> list[tuple[int, int]]:

@@ -1,5 +1,5 @@
 """The deals' admin pages, registered when this package is imported."""
 
-from apps.deals.admin import deals, operations, proposals
+from apps.deals.admin import deals, operations, portfolio, proposals
 
-__all__ = ["deals", "operations", "proposals"]
+__all__ = ["deals", "operations", "portfolio", "proposals"]

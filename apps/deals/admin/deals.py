@@ -27,12 +27,14 @@ from apps.deals.admin.common import (
     service_form_response,
     show_on_form,
 )
-from apps.deals.admin.operations import DEAL_OPERATION_INLINES
+from apps.deals.admin.operations import DEAL_OPERATION_INLINES, carry_text
 from apps.deals.models import (
     Deal,
     DealState,
+    PortfolioInvestment,
     Subscription,
 )
+from apps.deals.selectors import carry_position
 from apps.deals.services import (
     deal_cancel,
     deal_create,
@@ -196,6 +198,32 @@ class DealForm(forms.ModelForm):
 DEAL_FORM_RENAMED = {column: field for field, column in DEAL_AMOUNTS.items()}
 
 
+class PortfolioInline(ReadOnlyAdminMixin, FirstRowsInline):
+    model = PortfolioInvestment
+    verbose_name = "portfolio investment"
+    verbose_name_plural = "portfolio"
+    fields: ClassVar[tuple[str, ...]] = (
+        "company_name",
+        "invested_on",
+        "cost",
+        "written_down",
+        "realised_on",
+    )
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    cost = money_column("cost_minor", "cost", "deal.currency")
+    written_down = money_column("written_down_minor", "written down", "deal.currency")
+
+    @admin.display(description="company")
+    def company_name(self, investment: PortfolioInvestment) -> str:
+        return str(investment)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("deal", "issuer")
+
+
 class SubscriptionInline(ReadOnlyAdminMixin, FirstRowsInline):
     model = Subscription
     fields: ClassVar[tuple[str, ...]] = ("investor", "amount", "accepted", "priority", "state")
@@ -232,10 +260,11 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_per_page = 50
     fieldsets = [
         *((name, {"fields": fields}) for name, fields in DEAL_FIELDSETS),
+        ("Carried interest", {"fields": ["carry"]}),
         ("Record", {"fields": ["state", "created_by", "created_at"]}),
     ]
-    readonly_fields = [*DEAL_AMOUNTS, "all_subscriptions"]
-    inlines = [SubscriptionInline, *DEAL_OPERATION_INLINES]
+    readonly_fields = [*DEAL_AMOUNTS, "all_subscriptions", "carry"]
+    inlines = [SubscriptionInline, PortfolioInline, *DEAL_OPERATION_INLINES]
     actions = ["open_deals", "start_closing", "scale_back", "cancel_deals", "wind_up"]
 
     unit_price = money_column("unit_price_minor", "unit price", "currency")
@@ -319,6 +348,10 @@ class DealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
 
     def has_move_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("deals.change_deal")
+
+    @admin.display(description="position today")
+    def carry(self, deal: Deal) -> str:
+        return carry_text(carry_position(deal))
 
     @admin.display(description="subscriptions")
     def all_subscriptions(self, deal: Deal) -> str:

@@ -17,6 +17,8 @@ from apps.deals.models import (
     CapitalCall,
     CapitalCallNotice,
     CapitalCallPayment,
+    Clawback,
+    ClawbackLine,
     Closing,
     Deal,
     Distribution,
@@ -24,7 +26,7 @@ from apps.deals.models import (
     FeeCharge,
     SecondaryTransfer,
 )
-from apps.deals.selectors import carry_position, notices_with_paid
+from apps.deals.selectors import CarryPosition, carry_position, notices_with_paid
 from apps.deals.services import (
     capital_calls_flag_defaults,
     deal_operation_reverse,
@@ -38,6 +40,8 @@ from apps.ledger.models import OperationState
 # operations, proposes their reversal (finance approves and executes it in the ledger admin).
 
 EXECUTED = OperationState.EXECUTED
+# A figure in a table cell, right-aligned so that columns of amounts line up.
+AMOUNT_CELL = '<td style="text-align: right">{}</td>'
 
 
 class NoticeAmountsMixin:
@@ -71,6 +75,23 @@ class FlagDefaultsMixin:
             )
         else:
             self.message_user(request, "No unpaid notice is past due: none flagged.", messages.INFO)
+
+
+def carry_text(position: CarryPosition) -> str:
+    """The carry position as a small table, amounts as money."""
+    rows = [
+        ("Profit so far", position.profit),
+        ("Carry received by the GP", position.carried),
+        ("Settled by clawback", position.settled),
+        ("Carry the terms give", position.due),
+        ("Held above that (clawback exposure)", position.excess),
+    ]
+    return format_html(
+        "<table><tbody>{}</tbody></table>",
+        format_html_join(
+            "", "<tr><td>{}</td>" + AMOUNT_CELL + "</tr>", ((n, m.format()) for n, m in rows)
+        ),
+    )
 
 
 class DealRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -269,6 +290,7 @@ class DistributionAdmin(DealRecordAdmin):
         "deal",
         "number",
         "kind",
+        "investment",
         "distributed_on",
         "proceeds",
         "lp",
@@ -278,9 +300,28 @@ class DistributionAdmin(DealRecordAdmin):
         "state",
     ]
     list_filter = ["operation__state", "kind", "closes_deal", "deal"]
-    search_fields = ["deal__name", "lines__investor__legal_name"]
-    list_select_related = ["deal", "operation"]
-    readonly_fields = ["proceeds", "lp", "gp", "waterfall", "carry_to_date", "all_lines"]
+    search_fields = ["deal__name", "lines__investor__legal_name", "investment__company"]
+    list_select_related = ["deal", "operation", "investment__issuer"]
+    readonly_fields = [
+        "proceeds",
+        "lp",
+        "gp",
+        "losses_recouped",
+        "waterfall",
+        "carry_to_date",
+        "all_lines",
+    ]
+    exclude = [
+        "proceeds_minor",
+        "lp_minor",
+        "gp_minor",
+        "carry_free_minor",
+        "losses_recouped_minor",
+        "tiers",
+    ]
+    losses_recouped = money_column(
+        "losses_recouped_minor", "of which other investments' losses made good", "deal.currency"
+    )
     inlines = [DistributionLineInline]
 
     @admin.display(description="waterfall")
@@ -288,50 +329,35 @@ class DistributionAdmin(DealRecordAdmin):
         currency = distribution.deal.currency
         if not distribution.tiers:
             return "Paid outside the waterfall (interest on each investor's principal)."
-        rows = format_html_join(
+        rows = [
+            (tier["name"].capitalize(), tier["lp_minor"], tier["gp_minor"])
+            for tier in distribution.tiers
+        ]
+        if distribution.carry_free_minor:
+            rows.append(("GP commitment, without carry", distribution.carry_free_minor, 0))
+        rows.append(("Total", distribution.lp_minor, distribution.gp_minor))
+        body = format_html_join(
             "",
-            '<tr><td>{}</td><td class="amount">{}</td><td class="amount">{}</td>'
-            '<td class="amount">{}</td></tr>',
+            "<tr><td>{}</td>" + AMOUNT_CELL * 3 + "</tr>",
             (
                 (
-                    tier["name"].capitalize(),
-                    Money(tier["lp_minor"], currency).format(),
-                    Money(tier["gp_minor"], currency).format(),
-                    Money(tier["lp_minor"] + tier["gp_minor"], currency).format(),
+                    name,
+                    Money(lp, currency).format(),
+                    Money(gp, currency).format(),
+                    Money(lp + gp, currency).format(),
                 )
-                for tier in distribution.tiers
+                for name, lp, gp in rows
             ),
         )
-        if distribution.carry_free_minor:
-            rows += format_html(
-                '<tr><td>GP commitment, without carry</td><td class="amount">{}</td>'
-                '<td class="amount">{}</td><td class="amount">{}</td></tr>',
-                Money(distribution.carry_free_minor, currency).format(),
-                Money.zero(currency).format(),
-                Money(distribution.carry_free_minor, currency).format(),
-            )
         return format_html(
             '<table class="waterfall"><thead><tr><th>Tier</th><th>To investors (LP)</th>'
-            "<th>Carried interest (GP)</th><th>Total</th></tr></thead><tbody>{}</tbody>"
-            '<tfoot><tr><th>Total</th><th class="amount">{}</th><th class="amount">{}</th>'
-            '<th class="amount">{}</th></tr></tfoot></table>',
-            rows,
-            Money(distribution.lp_minor, currency).format(),
-            Money(distribution.gp_minor, currency).format(),
-            Money(distribution.proceeds_minor, currency).format(),
+            "<th>Carried interest (GP)</th><th>Total</th></tr></thead><tbody>{}</tbody></table>",
+            body,
         )
 
     @admin.display(description="carried interest to date")
     def carry_to_date(self, distribution: Distribution) -> str:
-        position = carry_position(distribution.deal, through=distribution)
-        return format_html(
-            "{} received on {} of profit distributed so far; the terms give {}. "
-            "Held above that (clawback exposure): {}.",
-            position.carried.format(),
-            position.profit.format(),
-            position.due.format(),
-            position.excess.format(),
-        )
+        return carry_text(carry_position(distribution.deal, through=distribution))
 
     @admin.display(description="lines")
     def all_lines(self, distribution: Distribution) -> str:
@@ -440,7 +466,62 @@ class FeeChargeInline(DealRecordInline):
     amount = money_column("amount_minor", "management fee", "deal.currency")
 
 
-DEAL_OPERATION_INLINES = [ClosingInline, CapitalCallInline, DistributionInline, FeeChargeInline]
+class ClawbackInline(DealRecordInline):
+    model = Clawback
+    fields: ClassVar[tuple[str, ...]] = ("number", "as_of", "excess", "tax_kept", "amount", "state")
+    readonly_fields = fields
+    excess = money_column("excess_minor", "excess carry", "deal.currency")
+    tax_kept = money_column("tax_kept_minor", "kept back for tax", "deal.currency")
+    amount = money_column("amount_minor", "returned", "deal.currency")
+
+
+DEAL_OPERATION_INLINES = [
+    ClosingInline,
+    CapitalCallInline,
+    DistributionInline,
+    FeeChargeInline,
+    ClawbackInline,
+]
+
+
+class ClawbackLineInline(ReadOnlyAdminMixin, FirstRowsInline):
+    model = ClawbackLine
+    fields: ClassVar[tuple[str, ...]] = ("investor", "amount")
+    readonly_fields = fields
+    extra = 0
+
+    amount = money_column("amount_minor", "amount", "clawback.deal.currency")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("investor", "clawback__deal")
+
+
+@admin.register(Clawback)
+class ClawbackAdmin(DealRecordAdmin):
+    list_display = [
+        "deal",
+        "number",
+        "as_of",
+        "excess",
+        "tax_kept",
+        "amount",
+        "operation",
+        "state",
+    ]
+    list_filter = ["operation__state", "deal"]
+    search_fields = ["deal__name", "lines__investor__legal_name"]
+    list_select_related = ["deal", "operation"]
+    readonly_fields = ["excess", "tax_kept", "amount", "carry_after"]
+    exclude = ["excess_minor", "tax_kept_minor", "amount_minor"]
+    inlines = [ClawbackLineInline]
+
+    excess = money_column("excess_minor", "excess carry", "deal.currency")
+    tax_kept = money_column("tax_kept_minor", "kept back by the GP for tax", "deal.currency")
+    amount = money_column("amount_minor", "returned to the investors", "deal.currency")
+
+    @admin.display(description="carried interest after it")
+    def carry_after(self, clawback: Clawback) -> str:
+        return carry_text(carry_position(clawback.deal, as_of=clawback.as_of))
 
 
 @admin.register(DistributionLine)

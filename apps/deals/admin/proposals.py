@@ -22,6 +22,7 @@ from apps.deals.models import (
     Deal,
     DealState,
     DistributionKind,
+    PortfolioInvestment,
     Proposal,
     ProposalAction,
 )
@@ -60,6 +61,7 @@ ACTION_PARAMS: dict[str, tuple[Param, ...]] = {
         Param("call_date", "on", "call date"),
         Param("due_date", "until", "due date"),
         Param("purpose", "purpose", "purpose", optional=True),
+        Param("investment", "investment", "portfolio investment called for", optional=True),
     ),
     ProposalAction.CALL_PAYMENT: (
         Param("notice", "notice", "notice paid"),
@@ -71,6 +73,7 @@ ACTION_PARAMS: dict[str, tuple[Param, ...]] = {
         Param("on", "on", "distribution date"),
         Param("kind", "kind", "kind of distribution", optional=True),
         Param("closes_deal", "closes_deal", "whether it closes the deal", optional=True),
+        Param("investment", "investment", "portfolio investment distributing", optional=True),
     ),
     ProposalAction.INTEREST: (
         Param("start", "on", "start of the interest period"),
@@ -87,6 +90,7 @@ ACTION_PARAMS: dict[str, tuple[Param, ...]] = {
         Param("price", "amount", "price"),
         Param("on", "on", "transfer date"),
     ),
+    ProposalAction.CLAWBACK: (Param("as_of", "on", "date the fund's profit is measured on"),),
 }
 LOOKUPS: dict[str, type[CapitalCallNotice] | type[Investor]] = {
     "notice": CapitalCallNotice,
@@ -107,7 +111,8 @@ class ProposalForm(forms.Form):
     on = forms.DateField(
         required=False,
         widget=DATE_INPUT,
-        help_text="Effective, call, payment, distribution or transfer date; period start.",
+        help_text="Effective, call, payment, distribution, transfer or clawback date; period "
+        "start.",
     )
     until = forms.DateField(
         required=False, widget=DATE_INPUT, help_text="Due date; end of the period."
@@ -134,6 +139,14 @@ class ProposalForm(forms.Form):
     # As many digits as the units column holds, so that no count is too long to work with.
     units = forms.DecimalField(
         required=False, min_value=0, max_digits=38, decimal_places=10, help_text="Units sold."
+    )
+    investment = forms.ModelChoiceField(
+        queryset=PortfolioInvestment.objects.select_related("deal", "issuer").order_by(
+            "deal__name", "invested_on", "pk"
+        ),
+        required=False,
+        label="Portfolio investment",
+        help_text="Of a call made for it, or a distribution of its proceeds (deal by deal).",
     )
 
     def clean(self) -> dict[str, Any]:
@@ -213,6 +226,8 @@ def proposal_summary(action: str, stored: dict[str, Any]) -> str:
                 return f"interest from {p['start']} to {p['end']}"
             case ProposalAction.MANAGEMENT_FEE:
                 return f"fee from {p['period_start']} to {p['period_end']}"
+            case ProposalAction.CLAWBACK:
+                return f"clawback of the carry held above its due on {p['as_of']}"
             case ProposalAction.SECONDARY_TRANSFER:
                 return (
                     f"{p['units']} units from {p['seller']} to {p['buyer']} "
