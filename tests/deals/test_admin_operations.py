@@ -346,7 +346,7 @@ def test_a_distribution_page_shows_its_tiers_and_the_carry_to_date(world, financ
         ("Split", "€2,200,000.00", "€550,000.00", "€2,750,000.00"),
         ("Total", "€2,200,000.00", "€800,000.00", "€3,000,000.00"),
     ]
-    right = '<td style="text-align: right">'
+    right = '<td class="amount">'
     for name, lp, gp, total in rows:
         assert (f"<td>{name}</td>{right}{lp}</td>{right}{gp}</td>{right}{total}</td>") in page
     for label, amount in [

@@ -535,3 +535,65 @@ def test_european_nets_the_deals_into_one_fund():
 
 def test_american_without_deals_is_empty():
     assert american([], Y1, hurdle=TEN_PERCENT, carry=FIFTH, catch_up=1) == []
+
+
+# Across distributions: cases the properties rarely reach.
+
+
+def test_a_catch_up_of_half_a_cent_is_paid_as_a_whole_cent():
+    # Preferred 20 x 10 % = 2; the catch-up tier 2 x (1/5) / (4/5) = 0.5 rounds up to 1 cent,
+    # all to the GP. Split of 32 - 20 - 2 - 1 = 9: the GP's due, 20 % of 12 = 2.4 -> 2, less
+    # the 1 it took: 1; LPs 8.
+    tiers = one_year(20, 32, carry=FIFTH, catch_up=1)
+
+    assert table(tiers) == [(20, 0), (2, 0), (0, 1), (8, 1)]
+
+
+def test_without_a_catch_up_a_gp_rounded_up_before_is_not_caught_up_again():
+    # Carry 1/2, no catch-up, no capital nor hurdle. Before: a split of 3, the GP's 1.5 -> 2.
+    # Now 3 more: the GP's due is half of the 6 split, 3, less its 2: 1; LPs 2. No catch-up
+    # tier opens to take back the half cent it was rounded up.
+    tiers = european(
+        [],
+        [paid(Y0, split=(1, 2))],
+        cents(3),
+        Y1,
+        hurdle=TEN_PERCENT,
+        carry=Fraction(1, 2),
+        catch_up=0,
+    )
+
+    assert table(tiers) == [(0, 0), (0, 0), (0, 0), (2, 1)]
+
+
+def test_a_same_day_instalment_recorded_under_other_rules_is_worked_out_after_it():
+    # A record of the same day gave the GP 50 where no carry is due: the whole day's split
+    # less it would take 50 back from the GP, so this instalment is worked out after the
+    # record, as on another day: 100 of capital still due, then 10 of hurdle, 40 split.
+    tiers = european(
+        [(Y0, cents(100))],
+        [paid(Y1, split=(0, 50))],
+        cents(150),
+        Y1,
+        hurdle=TEN_PERCENT,
+        carry=0,
+        catch_up=0,
+    )
+
+    assert table(tiers) == [(100, 0), (10, 0), (0, 0), (40, 0)]
+
+
+@pytest.mark.parametrize(
+    ("terms", "hurdle"),
+    [
+        ({"compounding": "simple"}, 20_000),  # 100,000 x 10 % x 2
+        ({"compounding": "compound"}, 21_000),  # 100,000 x (1.1^2 - 1)
+        ({"hurdle_day_count": "act_360"}, 21_321),  # 1.1^(730/360) - 1 = 0.2132077..
+    ],
+)
+def test_american_passes_the_hurdles_terms_to_each_deal(terms, hurdle):
+    deal = DealFlows([(Y0, cents(100_000))], [], cents(200_000))
+
+    (tiers,) = american([deal], Y2, hurdle=TEN_PERCENT, carry=0, catch_up=0, **terms)
+
+    assert table(tiers)[1] == (hurdle, 0)

@@ -41,7 +41,7 @@ from apps.ledger.models import OperationState
 
 EXECUTED = OperationState.EXECUTED
 # A figure in a table cell, right-aligned so that columns of amounts line up.
-AMOUNT_CELL = '<td style="text-align: right">{}</td>'
+AMOUNT_CELL = '<td class="amount">{}</td>'
 
 
 class NoticeAmountsMixin:
