@@ -1,7 +1,9 @@
-"""Reads on deals: commitments, what is owed on calls, entitlements and cash flows.
+"""Reads on deals: commitments, what is owed on calls, entitlements and cash flows, a fund's
+portfolio (the capital in and out of each investment, its losses, the fee income that offsets
+the management fee) and the carry position a clawback settles.
 
-Only records whose ledger operation is executed count: a reversed closing, call, payment or
-distribution is as if it had never been.
+Only records whose ledger operation is executed count: a reversed closing, call, payment,
+distribution, fee or clawback is as if it had never been.
 """
 
 from collections import defaultdict

@@ -14,7 +14,6 @@ from apps.deals.services.distributions import (
     clawback_settle,
     distribution_record,
     interest_distribute,
-    waterfall_tiers,
 )
 from apps.deals.services.proposals import (
     deal_operation_propose,
@@ -71,5 +70,4 @@ __all__ = [
     "subscription_withdraw",
     "subscriptions_scale_back",
     "units_for",
-    "waterfall_tiers",
 ]

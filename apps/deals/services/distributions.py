@@ -1,13 +1,22 @@
 """Distributions: proceeds through the waterfall to the investors and the carry account.
 
-The deal's waterfall (European for the whole vehicle, or American deal by deal: for one deal's
-vehicle both read the same flows) splits the proceeds into tiers, each with its LP and GP part.
-Each tier's LP part is shared among the investors by the units of the deal's class they hold on
-the distribution date (in a fund: by the capital each has paid in on its calls, so an investor
-in default is paid only on what they paid), with :func:`~apps.core.money.allocate`; the GP's
-part goes to the platform's carry account. The contributions are what the investors paid in
-(closings in an SPV, call payments in a fund); earlier distributions count as returned first.
-One operation moves the proceeds out of the vehicle's cash account, which must hold them.
+The deal's waterfall splits the proceeds into tiers, each with its LP and GP part, after every
+earlier distribution as recorded (:mod:`apps.deals.waterfall`). European, it runs over the
+whole vehicle; American, over the portfolio investment whose proceeds these are, on the
+capital contributed to it (and, with loss carryforward, the other investments' losses still to
+make good); a deal without a portfolio is its own single investment. The contributions are
+what the investors paid in (closings in an SPV, call payments in a fund), and the management
+fees they paid when the terms return those first.
+
+The GP's own commitment takes its share of the proceeds whole, outside the tiers: it bears no
+carry. Each tier's LP part is shared among the other investors by the units of the deal's class
+they hold on the distribution date (in a fund: by the capital each has paid in on its calls, so
+an investor in default is paid only on what they paid), with :func:`~apps.core.money.allocate`;
+the GP's part goes to the platform's carry account. One operation moves the proceeds out of the
+vehicle's cash account, which must hold them.
+
+A clawback returns to the investors, from the carry account, the carry the GP holds above its
+carry of the fund's profit, less the share the terms let it keep back for tax.
 
 Interest on debt is distributed the same way, without a waterfall: each investor receives the
 interest on their principal (what their units represent, or in a fund what they paid in), for
@@ -59,24 +68,17 @@ from apps.deals.services.common import (
     vehicle_account,
 )
 from apps.investors.models import Investor
-from apps.ledger.models import AccountPurpose, Operation, OperationKind
+from apps.ledger.models import Account, AccountPurpose, Operation, OperationKind
 from apps.ledger.services import Leg
-
-
-def waterfall_tiers(
-    deal: Deal, proceeds: Money, on: date, *, investment: PortfolioInvestment | None = None
-) -> list[waterfall.Tier]:
-    """Return the tiers ``proceeds`` to the carried capital (everyone's but the GP's own
-    commitment) distributed ``on`` fall into, under the deal's terms, after every earlier
-    distribution: of the whole deal, or deal by deal of ``investment``."""
-    return _waterfall(deal, proceeds, on, investment)[0]
 
 
 def _waterfall(
     deal: Deal, proceeds: Money, on: date, investment: PortfolioInvestment | None
 ) -> tuple[list[waterfall.Tier], int]:
-    """Return the tiers, and what of their return of capital makes good other investments'
-    losses (carried forward deal by deal)."""
+    """Return the tiers ``proceeds`` to the carried capital distributed ``on`` fall into,
+    under the deal's terms, after every earlier distribution (of the whole deal, or deal by
+    deal of ``investment``); and what of their return of capital makes good other
+    investments' losses, carried forward deal by deal."""
     terms = waterfall.TermsGiven(
         hurdle=deal.hurdle_rate,
         carry=deal.carry_rate,
@@ -134,6 +136,16 @@ def _holders(deal: Deal, on: date) -> dict[int, Decimal]:
     return units
 
 
+def _carry_account(currency: str, by: User) -> Account:
+    """The platform's account of the carried interest the GP receives, in ``currency``."""
+    return platform_account(
+        purpose=AccountPurpose.DISTRIBUTION,
+        currency=currency,
+        name=f"Carried interest ({currency})",
+        by=by,
+    )
+
+
 def _plan(
     deal: Deal,
     *,
@@ -162,13 +174,7 @@ def _plan(
         if lines[investor.pk]
     )
     if gp_minor:
-        carry = platform_account(
-            purpose=AccountPurpose.DISTRIBUTION,
-            currency=currency,
-            name=f"Carried interest ({currency})",
-            by=by,
-        )
-        legs.append(Leg(carry.pk, Money(gp_minor, currency)))
+        legs.append(Leg(_carry_account(currency, by).pk, Money(gp_minor, currency)))
     number = next_number(Distribution, deal)
     label = DistributionKind(kind).label.lower()
 
@@ -261,7 +267,7 @@ def plan_distribution(
     units = _holders(deal, on)
     gp_id = deal.gp_investor_id
     gp_share = units.get(gp_id) if gp_id else None
-    carried_units = {pk: share for pk, share in units.items() if pk != deal.gp_investor_id}
+    carried_units = {pk: share for pk, share in units.items() if pk != gp_id}
     carry_free = 0
     if gp_share:
         # The GP's own commitment takes its share of the proceeds whole: its capital follows
@@ -381,13 +387,7 @@ def plan_clawback(*, deal: Deal, as_of: date, by: User) -> Plan:
     cash = accounts_of(
         investors, purpose=AccountPurpose.CASH, currency=currency, by=by, allow_negative=False
     )
-    carry = platform_account(
-        purpose=AccountPurpose.DISTRIBUTION,
-        currency=currency,
-        name=f"Carried interest ({currency})",
-        by=by,
-    )
-    legs = [Leg(carry.pk, Money(-amount, currency))]
+    legs = [Leg(_carry_account(currency, by).pk, Money(-amount, currency))]
     legs.extend(Leg(cash[person.pk].pk, Money(lines[person.pk], currency)) for person in investors)
     number = next_number(Clawback, deal)
 
