@@ -27,7 +27,7 @@ from apps.compliance.models import (
     SanctionsList,
     ScreeningHit,
 )
-from apps.compliance.rules import REGIMES, evaluate, thresholds_from_json, thresholds_to_json
+from apps.compliance.rules import REGIMES, Step, evaluate, thresholds_from_json, thresholds_to_json
 from apps.compliance.sanctions import ListEntry, Person, SanctionsIndex, parse_sanctions_csv
 from apps.core.exceptions import DomainError
 from apps.core.history import acting, history_bulk_record
@@ -50,12 +50,16 @@ def answers_to_json(answers: dict[str, Any]) -> dict[str, Any]:
     """Encode answers for storage, exactly.
 
     Amounts are written as :meth:`Money.to_json` writes them, dates as ``{"date": ISO 8601}``,
-    lists item by item; anything else as it is.
+    a procedure step as ``{"step": {"on": ISO 8601, "by": ..., "document": ...}}``, lists item
+    by item; anything else as it is.
     """
 
     def encode(value: Any) -> Any:
         if isinstance(value, Money):
             return value.to_json()
+        if isinstance(value, Step):
+            step = {"on": value.on.isoformat(), "by": value.by, "document": value.document}
+            return {"step": step}
         if isinstance(value, date):
             return {"date": value.isoformat()}
         if isinstance(value, list | tuple):
@@ -73,6 +77,9 @@ def answers_from_json(data: dict[str, Any]) -> dict[str, Any]:
             return Money.from_json(value)
         if isinstance(value, dict) and set(value) == {"date"}:
             return date.fromisoformat(value["date"])
+        if isinstance(value, dict) and set(value) == {"step"}:
+            step = value["step"]
+            return Step(date.fromisoformat(step["on"]), step["by"], step["document"])
         if isinstance(value, list):
             return [decode(item) for item in value]
         return value

@@ -10,6 +10,7 @@ from apps.accounts.demo import demo_staff_email
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.captable.services import issuer_create, share_class_create
+from apps.compliance.rules import Step
 from apps.compliance.services import assessment_record
 from apps.core.demo import demo_seeder
 from apps.core.money import Money
@@ -72,6 +73,14 @@ TERMS = {
 }
 
 
+# The declaration every subscriber to a French restricted-access fund signs.
+RESTRICTED_ACCESS_DECLARED = {
+    "restricted_access_declaration": Step(
+        date(2025, 1, 15), "the investor", "Declaration of restricted access, signed"
+    )
+}
+
+
 def eur(major: int) -> Money:
     return Money(major * 100, "EUR")
 
@@ -92,7 +101,7 @@ def _investors(clerk: User, officer: User, finance: User) -> list[Investor]:
         assessment_record(
             investor=person,
             regime="fr_min_ticket_100k",
-            answers={"professional_client": False},
+            answers={"professional_client": False, **RESTRICTED_ACCESS_DECLARED},
             by=officer,
         )
         people.append(Investor.objects.get(pk=person.pk))

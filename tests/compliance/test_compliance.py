@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.accounts.services import system_user
 from apps.compliance.models import Assessment, HitState, RuleSet, SanctionsEntry, ScreeningHit
-from apps.compliance.rules import REGIMES
+from apps.compliance.rules import REGIMES, Step
 from apps.compliance.sanctions import SanctionsListError
 from apps.compliance.selectors import eligibility
 from apps.compliance.services import (
@@ -27,6 +27,7 @@ from apps.investors.services import (
     kyc_approve,
     kyc_submit,
 )
+from tests.deals.conftest import RESTRICTED_ACCESS_DECLARED
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,15 @@ def test_every_regime_has_a_first_rule_set_in_force():
 
 def test_an_assessment_made_under_version_one_still_reads_as_version_one(clerk, officer):
     investor = make_investor(clerk, officer, country="DE")
-    answers = {"risk_statement_signed": True, "expertise_assessed": True}
+    answers = {
+        step: Step(date(2026, 1, 2), "Helios Capital KVG GmbH", "Signed and filed")
+        for step in (
+            "risk_statement",
+            "expertise_assessment",
+            "manager_satisfied",
+            "manager_confirmation",
+        )
+    } | {"manager_staff": False}
     first = assessment_record(
         investor=investor,
         regime="de_semi_professional",
@@ -150,7 +159,7 @@ def test_a_french_investor_is_eligible_from_a_ticket_of_100000_euros(clerk, offi
     assessment_record(
         investor=investor,
         regime="fr_min_ticket_100k",
-        answers={"professional_client": False},
+        answers={"professional_client": False, **RESTRICTED_ACCESS_DECLARED},
         by=system_user(),
     )
     deal = Deal(["fr_min_ticket_100k", "eu_mifid_professional"])
@@ -203,7 +212,7 @@ def test_an_investor_on_hold_for_sanctions_is_not_eligible(clerk, officer):
     assessment_record(
         investor=investor,
         regime="fr_min_ticket_100k",
-        answers={"professional_client": True},
+        answers={"professional_client": True, **RESTRICTED_ACCESS_DECLARED},
         by=system_user(),
     )
     Investor.objects.filter(pk=investor.pk).update(sanctions_status=SanctionsStatus.ON_HOLD)

@@ -13,6 +13,7 @@ from apps.compliance.rules import (
     REGIMES,
     Decision,
     Outcome,
+    Step,
     evaluate,
     thresholds_from_json,
     thresholds_to_json,
@@ -851,7 +852,17 @@ def test_mifid_per_se_professional_entity(changes, outcome, reason):
     assert_decided(decision, outcome, reason)
 
 
-# --- France: professional client or a ticket of at least 100,000 EUR --------------------------
+# --- France: restricted-access funds (RG AMF 423-49, 423-27) -----------------------------------
+
+DECLARATION = Step(date(2026, 2, 2), "Élodie Marchand", "Declaration of restricted access, signed")
+FR_NONE = {
+    "professional_client": False,
+    "private_equity_criteria": [],
+    "management_company_staff": False,
+    "discretionary_mandate": False,
+    "restricted_access_declaration": DECLARATION,
+}
+NO_DECLARATION = "needs the subscriber's written declaration of having been informed"
 
 FR_ROWS = [
     pytest.param(
@@ -871,6 +882,36 @@ FR_ROWS = [
     ),
     pytest.param(
         {"ticket": eur("99999.99")}, NQ, "is not a professional client", id="neither-route"
+    ),
+    pytest.param(
+        {"ticket": eur("30000"), "private_equity_criteria": ["helps_manager"]},
+        Q,
+        "helps the manager find, select, follow or sell investments",
+        id="reduced-ticket-exactly-with-a-criterion",
+    ),
+    pytest.param(
+        {"ticket": eur("29999.99"), "private_equity_criteria": ["private_equity_knowledge"]},
+        NQ,
+        "ticket of 29,999.99 EUR is below the 30,000.00 EUR threshold",
+        id="reduced-ticket-a-cent-under",
+    ),
+    pytest.param(
+        {"ticket": eur("50000")},
+        NQ,
+        "meets none of the private-equity criteria",
+        id="reduced-ticket-without-a-criterion",
+    ),
+    pytest.param(
+        {"ticket": eur("50000"), "private_equity_criteria": DROP},
+        NE,
+        "missing answer private_equity_criteria",
+        id="criteria-missing",
+    ),
+    pytest.param(
+        {"ticket": eur("1000"), "discretionary_mandate": True},
+        Q,
+        "under a discretionary portfolio management mandate",
+        id="discretionary-mandate",
     ),
     pytest.param({}, NE, "missing answer ticket", id="no-ticket"),
     pytest.param(
@@ -897,57 +938,124 @@ FR_ROWS = [
         "professional client",
         id="professional-small-ticket",
     ),
+    pytest.param(
+        {"professional_client": True, "restricted_access_declaration": DROP},
+        NE,
+        f"{NO_DECLARATION} that the fund's access is restricted: not recorded",
+        id="declaration-missing",
+    ),
+    pytest.param(
+        {
+            "ticket": eur("250000"),
+            "restricted_access_declaration": dataclasses.replace(DECLARATION, document=" "),
+        },
+        NE,
+        f"{NO_DECLARATION} that the fund's access is restricted: recorded without its document",
+        id="declaration-without-its-document",
+    ),
+    pytest.param(
+        {
+            "professional_client": True,
+            "restricted_access_declaration": dataclasses.replace(DECLARATION, on=ON + timedelta(1)),
+        },
+        NE,
+        "is dated 2026-03-02, after the assessment date 2026-03-01",
+        id="declaration-after-the-assessment",
+    ),
 ]
 
 
 @pytest.mark.parametrize("investor_type", ["person", "entity"])
 @pytest.mark.parametrize(("changes", "outcome", "reason"), FR_ROWS)
-def test_france_minimum_ticket(changes, outcome, reason, investor_type):
-    answers = changed({"professional_client": False}, changes)
-
-    decision = decide("fr_min_ticket_100k", answers, investor_type=investor_type)
+def test_france_restricted_access(changes, outcome, reason, investor_type):
+    decision = decide("fr_min_ticket_100k", changed(FR_NONE, changes), investor_type=investor_type)
 
     assert_decided(decision, outcome, reason)
 
 
-# --- Germany: semi-professional investor ------------------------------------------------------
+def test_france_the_management_companys_staff_are_persons():
+    staff = changed(FR_NONE, {"ticket": eur("1000"), "management_company_staff": True})
 
-DE_SEMI = {"ticket": eur("200000"), "risk_statement_signed": True, "expertise_assessed": True}
+    person = decide("fr_min_ticket_100k", staff, investor_type="person")
+    entity = decide("fr_min_ticket_100k", staff, investor_type="entity")
+
+    assert_decided(person, Q, "officer or employee of the fund's management company")
+    assert_decided(entity, NQ, "the management company's officers and staff are natural persons")
+
+
+def test_france_an_unknown_private_equity_criterion_is_a_broken_answer():
+    answers = changed(FR_NONE, {"ticket": eur("50000"), "private_equity_criteria": ["golf"]})
+
+    with pytest.raises(ValueError, match="unknown private-equity criteria: golf"):
+        decide("fr_min_ticket_100k", answers)
+
+
+# --- Germany: semi-professional investor (KAGB section 1(19) no. 33) ---------------------------
+
+
+def _step(document: str) -> Step:
+    return Step(date(2026, 2, 2), "Helios Capital KVG GmbH", document)
+
+
+DE_STEPS = {
+    "risk_statement": _step("Risk statement, signed separately"),
+    "expertise_assessment": _step("Suitability assessment"),
+    "manager_satisfied": _step("Assessment conclusion"),
+    "manager_confirmation": _step("Confirmation e-mail"),
+}
+DE_SEMI = {"ticket": eur("200000"), **DE_STEPS, "manager_staff": False}
+NO_STEPS = dict.fromkeys(DE_STEPS, DROP)
+STEP_LABELS = {
+    "risk_statement": "the investor's written statement, in a document separate from the "
+    "commitment, of awareness of the risks",
+    "expertise_assessment": "the manager's (or distributor's) assessment of the investor's "
+    "expertise, experience and knowledge",
+    "manager_satisfied": "the manager's finding that the investor can decide alone, "
+    "understands the risks and that the commitment is appropriate",
+    "manager_confirmation": "the manager's confirmation in text form that it made that assessment",
+}
 
 DE_ROWS = [
     pytest.param(
         {}, Q, "commitment: 200,000.00 EUR, at least 200,000.00 EUR", id="ticket-exactly-at-minimum"
     ),
-    pytest.param(
-        {}, Q, "has signed a written statement of awareness of the risks", id="names-risk-statement"
+    *(
+        pytest.param(
+            {},
+            Q,
+            f"{label}: 2026-02-02, by Helios Capital KVG GmbH ({DE_STEPS[step].document})",
+            id=f"names-{step}",
+        )
+        for step, label in STEP_LABELS.items()
     ),
-    pytest.param({}, Q, "recorded an assessment of expertise", id="names-assessment"),
     pytest.param(
         {"ticket": eur("199999.99")},
         NQ,
         "ticket of 199,999.99 EUR is below the 200,000.00 EUR threshold",
         id="ticket-a-cent-under",
     ),
-    pytest.param(
-        {"risk_statement_signed": False},
-        NQ,
-        "has not signed a written statement of awareness of the risks",
-        id="no-risk-statement",
+    *(
+        pytest.param({step: DROP}, NE, f"needs {label}: not recorded", id=f"{step}-not-recorded")
+        for step, label in STEP_LABELS.items()
     ),
     pytest.param(
-        {"expertise_assessed": False}, NQ, "recorded no assessment of expertise", id="no-assessment"
-    ),
-    pytest.param(
-        {"risk_statement_signed": DROP},
+        {"risk_statement": dataclasses.replace(DE_STEPS["risk_statement"], by="")},
         NE,
-        "missing answer risk_statement_signed",
-        id="risk-statement-missing",
+        "recorded without its who",
+        id="step-without-who-took-it",
     ),
     pytest.param(
-        {"expertise_assessed": DROP},
+        {"ticket": eur("10000000"), **NO_STEPS},
+        Q,
+        "qualifies by a commitment, with nothing else needed: 10,000,000.00 EUR, at least "
+        "10,000,000.00 EUR",
+        id="ten-million-without-any-step",
+    ),
+    pytest.param(
+        {"ticket": eur("9999999.99"), **NO_STEPS},
         NE,
-        "missing answer expertise_assessed",
-        id="assessment-missing",
+        "ticket of 9,999,999.99 EUR is below the 10,000,000.00 EUR threshold",
+        id="a-cent-under-ten-million-needs-the-steps",
     ),
     pytest.param({"ticket": DROP}, NE, "missing answer ticket", id="no-ticket"),
     pytest.param(
@@ -957,10 +1065,10 @@ DE_ROWS = [
         id="ticket-in-chf",
     ),
     pytest.param(
-        {"ticket": eur("150000"), "risk_statement_signed": DROP},
+        {"ticket": eur("150000"), "risk_statement": DROP},
         NQ,
         "ticket of 150,000.00 EUR is below",
-        id="short-ticket-decides-despite-missing-answer",
+        id="short-ticket-decides-despite-missing-step",
     ),
 ]
 
@@ -973,6 +1081,16 @@ def test_germany_semi_professional(changes, outcome, reason, investor_type):
     )
 
     assert_decided(decision, outcome, reason)
+
+
+def test_germany_the_managers_staff_are_persons_and_need_no_ticket_or_step():
+    staff = changed(DE_SEMI, {"ticket": eur("1000"), "manager_staff": True, **NO_STEPS})
+
+    person = decide("de_semi_professional", staff, investor_type="person")
+    entity = decide("de_semi_professional", staff, investor_type="entity")
+
+    assert_decided(person, Q, "officer or employee of the manager investing in a fund it manages")
+    assert_decided(entity, NQ, "the manager's officers and staff are natural persons")
 
 
 # --- Switzerland: FinSA opting out ------------------------------------------------------------
@@ -1366,7 +1484,7 @@ VERSION_ROWS = [
     pytest.param(
         "fr_min_ticket_100k",
         {"ticket_at_least": eur("200000")},
-        {"professional_client": False, "ticket": eur("150000")},
+        changed(FR_NONE, {"ticket": eur("150000")}),
         Q,
         NQ,
         id="fr-higher-ticket",

@@ -18,6 +18,7 @@ from apps.accounts.services import system_user
 from apps.captable.models import Movement
 from apps.captable.quantities import grouped_sums
 from apps.captable.services import share_class_create
+from apps.compliance.rules import Step
 from apps.compliance.services import assessment_record
 from apps.core.money import Money
 from apps.deals.fees import setup_fee
@@ -50,6 +51,14 @@ def eur(major: int | str) -> Money:
     return Money.from_decimal(Decimal(str(major)), "EUR")
 
 
+# The declaration every subscriber to a French restricted-access fund signs.
+RESTRICTED_ACCESS_DECLARED = {
+    "restricted_access_declaration": Step(
+        date(2025, 1, 2), "the investor", "Declaration of restricted access, signed"
+    )
+}
+
+
 def investor(ops, officer, name: str, *, qualified: bool = True) -> Investor:
     person = investor_create(
         kind="person",
@@ -65,7 +74,7 @@ def investor(ops, officer, name: str, *, qualified: bool = True) -> Investor:
         assessment_record(
             investor=person,
             regime="fr_min_ticket_100k",
-            answers={"professional_client": False},
+            answers={"professional_client": False, **RESTRICTED_ACCESS_DECLARED},
             by=system_user(),
         )
     return Investor.objects.get(pk=person.pk)

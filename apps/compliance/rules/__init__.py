@@ -26,7 +26,9 @@ documentation of their answers: ``us``, ``uk``, ``eu``, ``fr``, ``de``, ``ch`` a
 (the other countries). The registry of the regimes and of their evaluators is here.
 
 Answers are plain values: ``Money`` for amounts, ``date`` for dates, ``bool``, ``int``, lists
-of strings or of amounts. A key absent or ``None`` is not answered, except where said below.
+of strings or of amounts, and ``Step`` for a step of a procedure the law requires (when, by
+whom, which document): a route missing a step needs evidence, naming the step. A key absent
+or ``None`` is not answered, except where said below.
 The keys each regime reads, and its threshold keys, by jurisdiction (each documented in its
 module, and gathered here when the package is imported):
 """
@@ -36,7 +38,15 @@ from datetime import date
 from typing import Any
 
 from apps.compliance.rules import ch, de, eu, fr, manual, uk, us
-from apps.compliance.rules.base import INVESTOR_TYPES, Decision, Outcome, Regime, _Case, _Result
+from apps.compliance.rules.base import (
+    INVESTOR_TYPES,
+    Decision,
+    Outcome,
+    Regime,
+    Step,
+    _Case,
+    _Result,
+)
 from apps.compliance.rules.ch import _ch_finsa
 from apps.compliance.rules.de import _de_semi_professional
 from apps.compliance.rules.eu import _eu_mifid
@@ -57,6 +67,7 @@ __all__ = [
     "Decision",
     "Outcome",
     "Regime",
+    "Step",
     "evaluate",
     "thresholds_from_json",
     "thresholds_to_json",

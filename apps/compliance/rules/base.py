@@ -47,6 +47,16 @@ class Regime:
     answer_fields: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Step:
+    """A step of a procedure the law requires, recorded as a fact: the day it was taken, who
+    took it (the investor, the manager, the firm, by name) and the document that shows it."""
+
+    on: date
+    by: str
+    document: str
+
+
 def _major(amount: int, currency: str) -> Money:
     return Money.from_decimal(Decimal(amount), currency)
 
@@ -80,8 +90,40 @@ _ANSWERS: dict[str, tuple[str, str]] = {
     "own_funds": ("money", "own funds"),
     "professional_client": ("bool", "whether it is a professional client"),
     "ticket": ("money", "ticket"),
-    "risk_statement_signed": ("bool", "the written statement of awareness of the risks"),
-    "expertise_assessed": ("bool", "the manager's assessment of expertise"),
+    "risk_statement": (
+        "step",
+        "the investor's written statement, in a document separate from the commitment, of "
+        "awareness of the risks",
+    ),
+    "expertise_assessment": (
+        "step",
+        "the manager's (or distributor's) assessment of the investor's expertise, experience "
+        "and knowledge",
+    ),
+    "manager_satisfied": (
+        "step",
+        "the manager's finding that the investor can decide alone, understands the risks and "
+        "that the commitment is appropriate",
+    ),
+    "manager_confirmation": (
+        "step",
+        "the manager's confirmation in text form that it made that assessment",
+    ),
+    "manager_staff": ("bool", "whether an officer or employee of the fund's manager"),
+    "restricted_access_declaration": (
+        "step",
+        "the subscriber's written declaration of having been informed that the fund's access "
+        "is restricted",
+    ),
+    "private_equity_criteria": ("str_list", "private-equity criteria met"),
+    "management_company_staff": (
+        "bool",
+        "whether an officer or employee of the fund's management company",
+    ),
+    "discretionary_mandate": (
+        "bool",
+        "whether subscribing under a discretionary portfolio management mandate",
+    ),
     "declared_professional": ("bool", "the declaration to be a professional client"),
     "financial_assets": ("money", "financial assets"),
     "knowledge_and_experience": ("bool", "knowledge and experience to understand the risks"),
@@ -102,13 +144,17 @@ _FLAGS: dict[str, tuple[str, str]] = {
         "has not worked in private equity or SME finance in the last two years",
     ),
     "professional_client": ("qualifies as a professional client", "is not a professional client"),
-    "risk_statement_signed": (
-        "has signed a written statement of awareness of the risks",
-        "has not signed a written statement of awareness of the risks",
+    "manager_staff": (
+        "qualifies as an officer or employee of the manager investing in a fund it manages",
+        "is not an officer or employee of the fund's manager",
     ),
-    "expertise_assessed": (
-        "the manager has recorded an assessment of expertise, experience and knowledge",
-        "the manager has recorded no assessment of expertise, experience and knowledge",
+    "management_company_staff": (
+        "qualifies as an officer or employee of the fund's management company",
+        "is not an officer or employee of the fund's management company",
+    ),
+    "discretionary_mandate": (
+        "qualifies as a subscription under a discretionary portfolio management mandate",
+        "does not subscribe under a discretionary portfolio management mandate",
     ),
     "declared_professional": (
         "has declared to be a professional client",
@@ -207,6 +253,7 @@ _KINDS: dict[str, Callable[[Any], bool]] = {
     "str_list": lambda value: (
         isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
     ),
+    "step": lambda value: isinstance(value, Step),
 }
 
 
@@ -264,6 +311,25 @@ class _Case:
             return gap
         yes, no = _FLAGS[key]
         return _met(yes) if self[key] else _failed(no)
+
+    def step_route(self, key: str) -> _Finding:
+        """Require the procedure step ``key`` recorded with its day, who took it and its
+        document, on or before the assessment; a step missing any of these is evidence still
+        needed, named."""
+        label = _ANSWERS[key][1]
+        if self.unanswered(key):
+            return _unknown(f"needs {label}: not recorded")
+        step: Step = self[key]
+        missing = [
+            name
+            for name, given in (("who", step.by), ("document", step.document))
+            if not given.strip()
+        ]
+        if missing:
+            return _unknown(f"needs {label}: recorded without its {' and '.join(missing)}")
+        if future := self.dated_after_assessment(step.on, label):
+            return future
+        return _met(f"{label}: {step.on}, by {step.by} ({step.document})")
 
     def dated_after_assessment(self, day: date, what: str) -> _Finding | None:
         if day > self.on:
