@@ -18,6 +18,7 @@ from apps.compliance.rules import (
     thresholds_from_json,
     thresholds_to_json,
 )
+from apps.compliance.rules.base import _ANSWERS as REGIME_ANSWERS
 from apps.core.money import Money
 
 Q, NQ, NE = Outcome.QUALIFIED, Outcome.NOT_QUALIFIED, Outcome.NEEDS_EVIDENCE
@@ -674,10 +675,22 @@ def test_a_decision_that_is_not_a_qualification_has_no_end_date():
 
 # --- EU MiFID II professional client ----------------------------------------------------------
 
+
+def _elective_step(day: int, by: str, document: str) -> Step:
+    return Step(date(2026, 2, day), by, document)
+
+
+MIFID_STEPS = {
+    "firm_assessment": _elective_step(1, "Helios Bank AG", "Assessment of expertise"),
+    "professional_request": _elective_step(2, "the client", "Request, signed"),
+    "protections_warning": _elective_step(3, "Helios Bank AG", "Warning letter"),
+    "warning_acknowledgement": _elective_step(4, "the client", "Acknowledgement, signed"),
+}
 MIFID_PERSON = {
     "transactions_per_quarter": [0, 0, 0, 0],
     "portfolio": eur("100000"),
     "years_in_financial_sector": 0,
+    **MIFID_STEPS,
 }
 TRADER = {"transactions_per_quarter": [10, 10, 10, 10]}
 WEALTHY = {"portfolio": eur("500000.01")}
@@ -764,6 +777,42 @@ MIFID_PERSON_ROWS = [
         "missing answer years_in_financial_sector",
         id="experience-missing",
     ),
+    *(
+        pytest.param(
+            {**TRADER, **WEALTHY, step: DROP},
+            NE,
+            f"needs {REGIME_ANSWERS[step][1]}: not recorded",
+            id=f"two-criteria-without-{step}",
+        )
+        for step in MIFID_STEPS
+    ),
+    pytest.param(
+        {
+            **TRADER,
+            **WEALTHY,
+            "protections_warning": _elective_step(1, "Helios Bank AG", "Warning letter"),
+        },
+        NE,
+        "is dated 2026-02-01, before the client's written request to be treated as a "
+        "professional client (2026-02-02): the procedure is taken again in its order",
+        id="warning-before-the-request",
+    ),
+    pytest.param(
+        {
+            **TRADER,
+            **WEALTHY,
+            "warning_acknowledgement": _elective_step(2, "the client", "Acknowledgement"),
+        },
+        NE,
+        "is dated 2026-02-02, before the firm's written warning",
+        id="acknowledgement-before-the-warning",
+    ),
+    pytest.param(
+        {**TRADER, **WEALTHY, "firm_assessment": _elective_step(1, "", "Assessment")},
+        NE,
+        "recorded without its who",
+        id="assessment-without-who-made-it",
+    ),
 ]
 
 
@@ -779,6 +828,11 @@ MIFID_ENTITY = {
     "net_turnover": eur("10000000"),
     "own_funds": eur("1000000"),
     "regulated_entity": False,
+    "public_body": False,
+    "institutional_investor": False,
+    "transactions_per_quarter": [0, 0, 0, 0],
+    "portfolio": eur("0"),
+    "years_in_financial_sector": 0,
 }
 BALANCE = {"balance_sheet_total": eur("20000000")}
 TURNOVER = {"net_turnover": eur("40000000")}
@@ -790,6 +844,54 @@ MIFID_ENTITY_ROWS = [
     ),
     pytest.param({}, NQ, "is not a regulated entity", id="no-route-names-regulation"),
     pytest.param({"regulated_entity": True}, Q, "qualifies as a regulated entity", id="regulated"),
+    pytest.param(
+        {"public_body": True},
+        Q,
+        "qualifies as a government, public debt office, central bank or supranational",
+        id="public-body",
+    ),
+    pytest.param(
+        {"institutional_investor": True},
+        Q,
+        "qualifies as an institutional investor investing in financial instruments",
+        id="institutional-investor",
+    ),
+    pytest.param(
+        {**TRADER, **WEALTHY, **MIFID_STEPS},
+        Q,
+        "qualifies as an elective professional client: 2 of 3 criteria met",
+        id="small-company-elective-on-request",
+    ),
+    pytest.param(
+        {**TRADER, **WEALTHY},
+        NE,
+        "needs the client's written request to be treated as a professional client",
+        id="small-company-elective-without-the-procedure",
+    ),
+    pytest.param(
+        {"public_body": True},
+        Q,
+        "qualifies as a government, public debt office, central bank or supranational",
+        id="public-body",
+    ),
+    pytest.param(
+        {"institutional_investor": True},
+        Q,
+        "qualifies as an institutional investor investing in financial instruments",
+        id="institutional-investor",
+    ),
+    pytest.param(
+        {**TRADER, **WEALTHY, **MIFID_STEPS},
+        Q,
+        "qualifies as an elective professional client: 2 of 3 criteria met",
+        id="small-company-elective-on-request",
+    ),
+    pytest.param(
+        {**TRADER, **WEALTHY},
+        NE,
+        "needs the client's written request to be treated as a professional client",
+        id="small-company-elective-without-the-procedure",
+    ),
     pytest.param(
         {**BALANCE, **TURNOVER},
         Q,
@@ -1093,31 +1195,58 @@ def test_germany_the_managers_staff_are_persons_and_need_no_ticket_or_step():
     assert_decided(entity, NQ, "the manager's officers and staff are natural persons")
 
 
-# --- Switzerland: FinSA opting out ------------------------------------------------------------
+# --- Switzerland: FinSA professional clients (art. 4 and 5, FinSO art. 5) ---------------------
 
+CH_DECLARATION = Step(date(2026, 2, 2), "Lukas Meier", "Opting-out declaration, signed")
 CH_OPTING_OUT = {
-    "declared_professional": True,
+    "per_se_category": None,
+    "balance_sheet_total": chf("1000000"),
+    "net_turnover": chf("1000000"),
+    "own_funds": chf("100000"),
+    "opting_out_declaration": CH_DECLARATION,
+    "joint_holders": [],
     "financial_assets": chf("100000"),
+    "direct_real_estate": chf("0"),
+    "pension_claims": chf("0"),
     "knowledge_and_experience": False,
 }
+ELIGIBLE = "eligible financial assets of"
 
 CH_ROWS = [
     pytest.param(
         {"financial_assets": chf("2000000")},
         Q,
-        "qualifies by financial assets: 2,000,000.00 CHF, at least 2,000,000.00 CHF",
+        f"qualifies by financial assets: {ELIGIBLE} 2,000,000.00 CHF (financial assets less "
+        "direct real estate and pension claims), at least 2,000,000.00 CHF",
         id="assets-exactly-at-threshold",
     ),
     pytest.param(
         {"financial_assets": chf("1999999.99")},
         NQ,
-        "financial assets of 1,999,999.99 CHF is below the 2,000,000.00 CHF threshold",
+        f"{ELIGIBLE} 1,999,999.99 CHF (financial assets less direct real estate and pension "
+        "claims) is below the 2,000,000.00 CHF threshold",
         id="assets-a-centime-under",
+    ),
+    pytest.param(
+        {"financial_assets": chf("3000000"), "direct_real_estate": chf("900000")},
+        Q,
+        f"{ELIGIBLE} 2,100,000.00 CHF",
+        id="direct-real-estate-left-out",
+    ),
+    pytest.param(
+        {
+            "financial_assets": chf("3000000"),
+            "direct_real_estate": chf("600000"),
+            "pension_claims": chf("400000.01"),
+        },
+        NQ,
+        f"{ELIGIBLE} 1,999,999.99 CHF",
+        id="real-estate-and-pension-claims-left-out",
     ),
     pytest.param(
         {"financial_assets": chf("1999999.99"), "knowledge_and_experience": True},
         Q,
-        "qualifies by financial assets with knowledge: 1,999,999.99 CHF, at least 500,000.00 CHF",
+        f"qualifies by financial assets with knowledge: {ELIGIBLE} 1,999,999.99 CHF",
         id="lower-assets-with-knowledge",
     ),
     pytest.param(
@@ -1129,7 +1258,8 @@ CH_ROWS = [
     pytest.param(
         {"financial_assets": chf("499999.99"), "knowledge_and_experience": True},
         NQ,
-        "financial assets of 499,999.99 CHF is below the 500,000.00 CHF threshold",
+        f"{ELIGIBLE} 499,999.99 CHF (financial assets less direct real estate and pension "
+        "claims) is below the 500,000.00 CHF threshold",
         id="knowledge-and-assets-a-centime-under",
     ),
     pytest.param(
@@ -1139,22 +1269,35 @@ CH_ROWS = [
         id="lower-assets-without-knowledge",
     ),
     pytest.param(
-        {"declared_professional": False, "financial_assets": chf("5000000")},
-        NQ,
-        "has not declared to be a professional client",
-        id="no-declaration",
-    ),
-    pytest.param(
-        {"declared_professional": DROP, "financial_assets": chf("5000000")},
+        {"opting_out_declaration": DROP, "financial_assets": chf("5000000")},
         NE,
-        "missing answer declared_professional",
-        id="declaration-missing",
+        "needs the written or text declaration to be treated as a professional client: not "
+        "recorded",
+        id="declaration-not-recorded",
     ),
     pytest.param(
-        {"declared_professional": DROP},
+        {"opting_out_declaration": DROP},
         NQ,
-        "financial assets of 100,000.00 CHF is below",
+        f"{ELIGIBLE} 100,000.00 CHF",
         id="declaration-missing-but-too-little",
+    ),
+    pytest.param(
+        {"financial_assets": chf("5000000"), "joint_holders": ["Lukas Meier", "Anna Meier"]},
+        NE,
+        "the declaration must be made by every joint holder, not by Anna Meier",
+        id="joint-holders-one-declared",
+    ),
+    pytest.param(
+        {
+            "financial_assets": chf("5000000"),
+            "joint_holders": ["Lukas Meier", "Anna Meier"],
+            "opting_out_declaration": dataclasses.replace(
+                CH_DECLARATION, by="Lukas Meier and Anna Meier"
+            ),
+        },
+        Q,
+        "declared together by the joint holders Lukas Meier, Anna Meier",
+        id="joint-holders-declared-together",
     ),
     pytest.param(
         {"financial_assets": chf("600000"), "knowledge_and_experience": DROP},
@@ -1165,7 +1308,7 @@ CH_ROWS = [
     pytest.param(
         {"financial_assets": chf("2000000"), "knowledge_and_experience": DROP},
         Q,
-        "qualifies by financial assets: 2,000,000.00 CHF",
+        "qualifies by financial assets",
         id="knowledge-missing-not-needed",
     ),
     pytest.param(
@@ -1176,6 +1319,12 @@ CH_ROWS = [
     ),
     pytest.param(
         {"financial_assets": DROP}, NE, "missing answer financial_assets", id="assets-missing"
+    ),
+    pytest.param(
+        {"pension_claims": DROP, "financial_assets": chf("5000000")},
+        NE,
+        "missing answer pension_claims",
+        id="pension-claims-missing",
     ),
 ]
 
@@ -1188,6 +1337,54 @@ def test_switzerland_opting_out(changes, outcome, reason, investor_type):
     decision = decide("ch_finsa_opting_out", answers, investor_type=investor_type)
 
     assert_decided(decision, outcome, reason)
+
+
+CH_PER_SE_ROWS = [
+    pytest.param(
+        {"per_se_category": "pension_scheme_with_treasury"},
+        Q,
+        "a per se professional client as a pension scheme",
+        id="pension-scheme",
+    ),
+    pytest.param({"per_se_category": "central_bank"}, Q, "as a central bank", id="central-bank"),
+    pytest.param(
+        {"balance_sheet_total": chf("20000000.01"), "net_turnover": chf("40000000.01")},
+        Q,
+        "qualifies as a large company: 2 of 3 criteria met",
+        id="large-company-over-two",
+    ),
+    pytest.param(
+        {"balance_sheet_total": chf("20000000"), "net_turnover": chf("40000000")},
+        NQ,
+        "balance sheet total of 20,000,000.00 CHF is not over the 20,000,000.00 CHF threshold",
+        id="large-company-exactly-at-is-not-over",
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "outcome", "reason"), CH_PER_SE_ROWS)
+def test_switzerland_a_per_se_professional_needs_no_declaration(changes, outcome, reason):
+    answers = changed(CH_OPTING_OUT, {"opting_out_declaration": DROP, **changes})
+
+    decision = decide("ch_finsa_opting_out", answers, investor_type="entity")
+
+    assert_decided(decision, outcome, reason)
+
+
+def test_switzerland_a_person_is_never_a_per_se_professional():
+    answers = changed(
+        CH_OPTING_OUT,
+        {
+            "per_se_category": "central_bank",
+            "opting_out_declaration": DROP,
+            "financial_assets": chf("5000000"),
+        },
+    )
+
+    decision = decide("ch_finsa_opting_out", answers, investor_type="person")
+
+    assert decision.outcome is NE
+    assert not any("per se" in reason for reason in decision.reasons)
 
 
 # --- Other countries --------------------------------------------------------------------------

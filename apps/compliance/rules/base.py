@@ -124,13 +124,48 @@ _ANSWERS: dict[str, tuple[str, str]] = {
         "bool",
         "whether subscribing under a discretionary portfolio management mandate",
     ),
-    "declared_professional": ("bool", "the declaration to be a professional client"),
+    "per_se_category": ("str", "the per se category of professional client"),
+    "public_body": (
+        "bool",
+        "whether a government, public debt office, central bank or supranational institution",
+    ),
+    "institutional_investor": (
+        "bool",
+        "whether an institutional investor whose main activity is investing in financial "
+        "instruments",
+    ),
+    "firm_assessment": (
+        "step",
+        "the firm's assessment of the client's expertise, experience and knowledge",
+    ),
+    "professional_request": (
+        "step",
+        "the client's written request to be treated as a professional client",
+    ),
+    "protections_warning": (
+        "step",
+        "the firm's written warning of the protections and compensation rights lost",
+    ),
+    "warning_acknowledgement": (
+        "step",
+        "the client's written acknowledgement of the warning, in a document separate from the "
+        "request",
+    ),
+    "opting_out_declaration": (
+        "step",
+        "the written or text declaration to be treated as a professional client",
+    ),
+    "joint_holders": ("str_list", "the joint holders of the assets"),
+    "direct_real_estate": ("money", "direct real estate"),
+    "pension_claims": ("money", "social-security and pension claims"),
     "financial_assets": ("money", "financial assets"),
     "knowledge_and_experience": ("bool", "knowledge and experience to understand the risks"),
 }
 
 # Answers for which a given ``None`` says "there is none" rather than "not answered".
-_NONE_MEANS_NONE = frozenset({"angel_network_member_since", "director_of_company_with_turnover"})
+_NONE_MEANS_NONE = frozenset(
+    {"angel_network_member_since", "director_of_company_with_turnover", "per_se_category"}
+)
 
 # What a yes and a no to each yes-or-no route mean, in words.
 _FLAGS: dict[str, tuple[str, str]] = {
@@ -139,6 +174,15 @@ _FLAGS: dict[str, tuple[str, str]] = {
         "not every equity owner is accredited",
     ),
     "regulated_entity": ("qualifies as a regulated entity", "is not a regulated entity"),
+    "public_body": (
+        "qualifies as a government, public debt office, central bank or supranational institution",
+        "is not a government, public debt office, central bank or supranational institution",
+    ),
+    "institutional_investor": (
+        "qualifies as an institutional investor investing in financial instruments as its main "
+        "activity",
+        "is not an institutional investor investing in financial instruments as its main activity",
+    ),
     "private_equity_work_last_two_years": (
         "qualifies by work in private equity or SME finance in the last two years",
         "has not worked in private equity or SME finance in the last two years",
@@ -155,10 +199,6 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "discretionary_mandate": (
         "qualifies as a subscription under a discretionary portfolio management mandate",
         "does not subscribe under a discretionary portfolio management mandate",
-    ),
-    "declared_professional": (
-        "has declared to be a professional client",
-        "has not declared to be a professional client",
     ),
     "knowledge_and_experience": (
         "has the knowledge and experience to understand the risks",
@@ -253,6 +293,7 @@ _KINDS: dict[str, Callable[[Any], bool]] = {
     "str_list": lambda value: (
         isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
     ),
+    "str": lambda value: isinstance(value, str),
     "step": lambda value: isinstance(value, Step),
 }
 
