@@ -131,6 +131,21 @@ def rule_set_in_force(*, regime: str, on: date) -> RuleSet:
     return rule_set
 
 
+def deciding_day(regime: str, answers: dict[str, Any], on: date) -> date:
+    """Return the day whose rule set version decides an assessment made ``on``: the day of
+    the step the law dates it by (the UK statement's signing), if recorded by then and some
+    version was in force on it; else the assessment's own day."""
+    step = REGIMES[regime].decided_by
+    recorded = answers.get(step) if step else None
+    if (
+        isinstance(recorded, Step)
+        and recorded.on <= on
+        and RuleSet.objects.filter(regime=regime, effective_from__lte=recorded.on).exists()
+    ):
+        return recorded.on
+    return on
+
+
 @use_case(permission="compliance.add_assessment", on="investor")
 def assessment_record(
     *,
@@ -145,7 +160,7 @@ def assessment_record(
     """Let the rules decide whether ``investor`` qualifies under ``regime`` on ``on``."""
     _regime(regime)
     on = on or timezone.localdate()
-    rule_set = rule_set_in_force(regime=regime, on=on)
+    rule_set = rule_set_in_force(regime=regime, on=deciding_day(regime, answers, on))
     decision = evaluate(
         regime=regime,
         thresholds=thresholds_from_json(rule_set.thresholds),

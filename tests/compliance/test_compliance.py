@@ -130,17 +130,58 @@ def test_an_assessment_records_reasons_validity_and_the_system_as_decider(clerk,
         answers={
             "annual_income": Money(10_000_000, "GBP"),
             "net_assets": Money(0, "GBP"),
-            "statement_signed_on": date(2026, 3, 31),
+            "statement": Step(date(2026, 3, 31), "Oliver Hughes", "Schedule 5 statement"),
+            "statement_criteria": ["income"],
         },
         by=officer,
         on=date(2026, 4, 1),
     )
 
     assert assessment.outcome == "qualified"
-    assert assessment.valid_until == date(2027, 3, 31)
+    assert assessment.valid_until == date(2027, 3, 30)
     assert assessment.decided_by is None
     assert Assessment.objects.get(pk=assessment.pk).recorded_by == officer
     assert assessment.reasons
+
+
+@pytest.mark.parametrize(
+    ("signed_on", "version", "outcome"),
+    [
+        (date(2024, 1, 30), 1, "qualified"),  # 100,000 GBP
+        (date(2024, 1, 31), 2, "not_qualified"),  # the interim 170,000 GBP
+        (date(2024, 3, 26), 2, "not_qualified"),
+        (date(2024, 3, 27), 3, "qualified"),  # 100,000 GBP again
+    ],
+)
+def test_a_uk_statement_is_judged_by_the_version_in_force_the_day_it_was_signed(
+    clerk, officer, signed_on, version, outcome
+):
+    investor = make_investor(clerk, officer, country="GB")
+
+    assessment = assessment_record(
+        investor=investor,
+        regime="uk_certified_hnw",
+        answers={
+            "annual_income": Money(15_000_000, "GBP"),
+            "net_assets": Money(0, "GBP"),
+            "statement": Step(signed_on, "Oliver Hughes", "Schedule 5 statement"),
+            "statement_criteria": ["income"],
+        },
+        by=officer,
+        on=date(2024, 6, 1),
+    )
+
+    assert (assessment.rule_set.version, assessment.outcome) == (version, outcome)
+
+
+def test_the_uk_rule_sets_are_dated_by_the_law():
+    dates = RuleSet.objects.filter(regime="uk_certified_hnw").order_by("version")
+
+    assert [rule_set.effective_from for rule_set in dates] == [
+        date(2005, 7, 1),
+        date(2024, 1, 31),
+        date(2024, 3, 27),
+    ]
 
 
 def test_missing_answers_need_evidence_and_say_which(clerk, officer):

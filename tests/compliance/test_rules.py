@@ -17,6 +17,7 @@ from apps.compliance.rules import (
     evaluate,
     thresholds_from_json,
     thresholds_to_json,
+    uk,
 )
 from apps.compliance.rules.base import _ANSWERS as REGIME_ANSWERS
 from apps.core.money import Money
@@ -407,14 +408,26 @@ def test_us_with_no_answers_names_every_missing_answer():
         assert any(f"missing answer {key}" in reason for reason in decision.reasons), key
 
 
-# --- UK certified high net worth individual ---------------------------------------------------
+# --- UK certified high net worth individual (FPO 2005 art. 48, Schedule 5) ---------------------
+
+
+def signed(day: date, *criteria: str) -> dict:
+    """A statement signed on ``day``, completed with ``criteria``."""
+    statement = Step(day, "Oliver Hughes", "Schedule 5 statement, signed")
+    return {"statement": statement, "statement_criteria": list(criteria)}
+
 
 UK_HNW = {
     "annual_income": gbp("50000"),
     "net_assets": gbp("100000"),
-    "statement_signed_on": date(2025, 9, 1),
+    **signed(date(2025, 9, 1), "income", "net_assets"),
 }
 EARNER = {"annual_income": gbp("100000")}
+INTERIM_HNW = {
+    **REGIMES["uk_certified_hnw"].default_thresholds,
+    "annual_income_at_least": gbp("170000"),
+    "net_assets_at_least": gbp("430000"),
+}
 
 UK_HNW_ROWS = [
     pytest.param(
@@ -454,33 +467,46 @@ UK_HNW_ROWS = [
         id="assets-a-penny-under",
     ),
     pytest.param(
-        {**EARNER, "statement_signed_on": date(2025, 3, 1)},
+        {**EARNER, **signed(date(2025, 3, 2), "income")},
         Q,
-        "the statement signed on 2025-03-01 is valid until 2026-03-01",
-        id="statement-exactly-12-months-old",
+        "valid through 2026-03-01",
+        id="statement-signed-twelve-months-ending-today",
     ),
     pytest.param(
-        {**EARNER, "statement_signed_on": date(2025, 2, 28)},
+        {**EARNER, **signed(date(2025, 3, 1), "income")},
         NE,
-        "the statement signed on 2025-02-28 is 366 days old on 2026-03-01, older than 12 months",
+        "the statement signed on 2025-03-01 was valid through 2026-02-28; a new signed "
+        "statement is needed",
         id="statement-a-day-too-old",
     ),
     pytest.param(
-        {"statement_signed_on": date(2024, 1, 1)},
+        {**EARNER, **signed(date(2025, 9, 1), "net_assets")},
+        NE,
+        "the income criterion is met but the statement does not indicate it",
+        id="met-but-not-ticked",
+    ),
+    pytest.param(
+        {**EARNER, "statement_criteria": DROP},
+        NE,
+        "missing answer statement_criteria",
+        id="completion-not-recorded",
+    ),
+    pytest.param(
+        signed(date(2024, 1, 1), "income"),
         NQ,
         "annual income of 50,000.00 GBP",
         id="statement-too-old-and-no-route",
     ),
     pytest.param(
-        {**EARNER, "statement_signed_on": DROP},
+        {**EARNER, "statement": DROP},
         NE,
-        "missing answer statement_signed_on",
-        id="statement-missing",
+        "needs the statement in the Schedule 5 form, completed and signed: not recorded",
+        id="statement-not-recorded",
     ),
     pytest.param(
-        {**EARNER, "statement_signed_on": date(2026, 3, 2)},
+        {**EARNER, **signed(date(2026, 3, 2), "income")},
         NE,
-        "the statement is dated 2026-03-02, after the assessment date 2026-03-01",
+        "is dated 2026-03-02, after the assessment date 2026-03-01",
         id="statement-dated-tomorrow",
     ),
     pytest.param(
@@ -512,16 +538,58 @@ def test_uk_certified_high_net_worth(changes, outcome, reason):
     assert_decided(decision, outcome, reason)
 
 
-# --- UK self-certified sophisticated investor -------------------------------------------------
+def test_uk_an_unknown_criterion_on_the_statement_is_a_broken_answer():
+    answers = changed(UK_HNW, signed(date(2025, 9, 1), "lottery"))
+
+    with pytest.raises(ValueError, match="unknown statement criteria: lottery"):
+        decide("uk_certified_hnw", answers)
+
+
+@pytest.mark.parametrize(
+    ("income", "outcome"),
+    [(gbp("170000"), Q), (gbp("169999.99"), NQ)],
+    ids=["at-the-interim-threshold", "a-penny-under"],
+)
+def test_uk_an_interim_statement_is_judged_by_the_interim_thresholds(income, outcome):
+    answers = changed(UK_HNW, {"annual_income": income, **signed(date(2024, 2, 15), "income")})
+
+    decision = decide("uk_certified_hnw", answers, thresholds=INTERIM_HNW, on=date(2024, 6, 1))
+
+    assert decision.outcome is outcome
+
+
+@pytest.mark.parametrize(
+    ("assessed_on", "outcome"),
+    [(date(2025, 1, 30), Q), (date(2025, 1, 31), NE)],
+    ids=["last-day-of-the-interim-form", "the-day-after"],
+)
+def test_uk_a_statement_in_the_interim_form_is_usable_until_30_january_2025(assessed_on, outcome):
+    answers = changed(
+        UK_HNW, {"annual_income": gbp("200000"), **signed(date(2024, 3, 1), "income")}
+    )
+
+    decision = decide("uk_certified_hnw", answers, thresholds=INTERIM_HNW, on=assessed_on)
+
+    assert decision.outcome is outcome
+    if outcome is Q:
+        assert decision.valid_until == date(2025, 1, 30)  # not 2025-02-28
+
+
+# --- UK self-certified sophisticated investor (FPO 2005 art. 50A) -----------------------------
 
 UK_SOPHISTICATED = {
-    "statement_signed_on": date(2025, 9, 1),
+    **signed(date(2025, 9, 1), *uk.SOPHISTICATED_CRITERIA),
     "angel_network_member_since": None,
     "unlisted_investments_last_two_years": 0,
     "private_equity_work_last_two_years": False,
     "director_of_company_with_turnover": None,
 }
 PE_WORK = {"private_equity_work_last_two_years": True}
+INTERIM_SOPHISTICATED = {
+    **REGIMES["uk_self_certified_sophisticated"].default_thresholds,
+    "director_turnover_at_least": gbp("1600000"),
+    "routes": ("angel_network", "private_equity_work", "director"),
+}
 
 UK_SOPHISTICATED_ROWS = [
     pytest.param(
@@ -530,7 +598,8 @@ UK_SOPHISTICATED_ROWS = [
     pytest.param(
         {},
         NQ,
-        "investments in unlisted companies in the last two years: 0, not more than 1",
+        "investments in unlisted companies in the two years before the statement: 0, not more "
+        "than 1",
         id="no-route-names-investments",
     ),
     pytest.param(
@@ -538,22 +607,24 @@ UK_SOPHISTICATED_ROWS = [
     ),
     pytest.param({}, NQ, "has not been a director of a company", id="no-route-names-directorship"),
     pytest.param(
-        {"angel_network_member_since": date(2025, 9, 1)},
+        {"angel_network_member_since": date(2025, 3, 1)},
         Q,
-        "qualifies as member of a business angels network since 2025-09-01, at least 6 months",
-        id="angel-member-exactly-6-months",
+        "qualifies as member of a business angels network since 2025-03-01, at least 6 months "
+        "before the statement",
+        id="angel-member-exactly-6-months-before-the-statement",
     ),
     pytest.param(
-        {"angel_network_member_since": date(2025, 9, 2)},
+        {"angel_network_member_since": date(2025, 3, 2)},
         NQ,
-        "member of a business angels network since 2025-09-02, less than 6 months",
-        id="angel-member-a-day-short",
+        "member of a business angels network since 2025-03-02, less than 6 months on the "
+        "statement's date 2025-09-01",
+        id="angel-member-a-day-short-at-the-statement",
     ),
     pytest.param(
-        {"angel_network_member_since": date(2026, 4, 1)},
-        NE,
-        "after the assessment date",
-        id="angel-membership-dated-later",
+        {"angel_network_member_since": date(2025, 10, 1)},
+        NQ,
+        "joined a business angels network on 2025-10-01, after the statement",
+        id="angel-membership-after-the-statement",
     ),
     pytest.param(
         {"angel_network_member_since": DROP},
@@ -564,13 +635,14 @@ UK_SOPHISTICATED_ROWS = [
     pytest.param(
         {"unlisted_investments_last_two_years": 2},
         Q,
-        "qualifies by investments in unlisted companies in the last two years: 2, more than 1",
+        "qualifies by investments in unlisted companies in the two years before the statement: "
+        "2, more than 1",
         id="two-unlisted-investments",
     ),
     pytest.param(
         {"unlisted_investments_last_two_years": 1},
         NQ,
-        "investments in unlisted companies in the last two years: 1, not more than 1",
+        "in the two years before the statement: 1, not more than 1",
         id="one-unlisted-investment",
     ),
     pytest.param(
@@ -581,6 +653,12 @@ UK_SOPHISTICATED_ROWS = [
     ),
     pytest.param(
         PE_WORK, Q, "qualifies by work in private equity or SME finance", id="private-equity-work"
+    ),
+    pytest.param(
+        {**PE_WORK, **signed(date(2025, 9, 1), "director")},
+        NE,
+        "the private equity work criterion is met but the statement does not indicate it",
+        id="work-not-ticked",
     ),
     pytest.param(
         {"private_equity_work_last_two_years": DROP},
@@ -613,16 +691,16 @@ UK_SOPHISTICATED_ROWS = [
         id="directorship-missing",
     ),
     pytest.param(
-        {**PE_WORK, "statement_signed_on": date(2025, 2, 28)},
+        {**PE_WORK, **signed(date(2025, 3, 1), *uk.SOPHISTICATED_CRITERIA)},
         NE,
-        "is 366 days old on 2026-03-01",
+        "was valid through 2026-02-28",
         id="statement-a-day-too-old",
     ),
     pytest.param(
-        {**PE_WORK, "statement_signed_on": DROP},
+        {**PE_WORK, "statement": DROP},
         NE,
-        "missing answer statement_signed_on",
-        id="statement-missing",
+        "needs the statement in the Schedule 5 form, completed and signed: not recorded",
+        id="statement-not-recorded",
     ),
 ]
 
@@ -632,6 +710,30 @@ def test_uk_self_certified_sophisticated(changes, outcome, reason):
     decision = decide("uk_self_certified_sophisticated", changed(UK_SOPHISTICATED, changes))
 
     assert_decided(decision, outcome, reason)
+
+
+def test_uk_the_interim_version_has_no_unlisted_investment_route_and_a_higher_turnover():
+    answers = changed(
+        UK_SOPHISTICATED,
+        {
+            **signed(date(2024, 2, 15), *uk.SOPHISTICATED_CRITERIA),
+            "unlisted_investments_last_two_years": 5,
+            "director_of_company_with_turnover": gbp("1599999.99"),
+        },
+    )
+
+    interim = decide(
+        "uk_self_certified_sophisticated",
+        answers,
+        thresholds=INTERIM_SOPHISTICATED,
+        on=date(2024, 6, 1),
+    )
+    restored = decide("uk_self_certified_sophisticated", answers, on=date(2024, 6, 1))
+
+    assert interim.outcome is NQ
+    assert not any("unlisted" in reason for reason in interim.reasons)
+    assert_decided(interim, NQ, "is below the 1,600,000.00 GBP threshold")
+    assert_decided(restored, Q, "investments in unlisted companies")
 
 
 @pytest.mark.parametrize(
@@ -650,15 +752,15 @@ def test_uk_regimes_qualify_natural_persons_only(regime, answers):
 @pytest.mark.parametrize(
     ("signed_on", "assessed_on", "valid_until"),
     [
-        (date(2025, 9, 1), ON, date(2026, 9, 1)),
-        (date(2024, 2, 29), date(2024, 6, 1), date(2025, 2, 28)),
-        (date(2025, 8, 31), ON, date(2026, 8, 31)),
+        (date(2025, 9, 1), ON, date(2026, 8, 31)),
+        (date(2028, 2, 29), date(2028, 6, 1), date(2029, 2, 27)),
+        (date(2025, 3, 10), ON, date(2026, 3, 9)),
     ],
 )
-def test_uk_qualification_lasts_12_calendar_months_from_the_statement(
+def test_uk_a_statement_counts_for_the_twelve_months_ending_with_the_day(
     signed_on, assessed_on, valid_until
 ):
-    answers = changed(UK_HNW, {**EARNER, "statement_signed_on": signed_on})
+    answers = changed(UK_HNW, {**EARNER, **signed(signed_on, "income")})
 
     decision = decide("uk_certified_hnw", answers, on=assessed_on)
 
@@ -1657,7 +1759,7 @@ VERSION_ROWS = [
     pytest.param(
         "uk_certified_hnw",
         {"statement_valid_months": 24},
-        changed(UK_HNW, {**EARNER, "statement_signed_on": date(2024, 6, 1)}),
+        changed(UK_HNW, {**EARNER, **signed(date(2024, 6, 1), "income")}),
         NE,
         Q,
         id="uk-longer-statement-life",

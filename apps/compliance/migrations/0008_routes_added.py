@@ -1,6 +1,7 @@
 """Routes the published rule sets lacked, with the thresholds they read: the German
 semi-professional investor's 10,000,000 EUR route, the French restricted-access fund's
-30,000 EUR route and the Swiss per se large company. The law has not changed, its encoding
+30,000 EUR route, the Swiss per se large company, and the UK sophisticated investor's
+criteria (which a later version of the law changed). The law has not changed, its encoding
 was incomplete, so every version gains the thresholds it lacked."""
 
 from django.db import migrations
@@ -11,6 +12,9 @@ ADDED = {
     },
     "fr_min_ticket_100k": {
         "reduced_ticket_at_least": {"amount": "30000.00", "currency": "EUR"},
+    },
+    "uk_self_certified_sophisticated": {
+        "routes": ["angel_network", "unlisted_investments", "private_equity_work", "director"],
     },
     "ch_finsa_opting_out": {
         "balance_sheet_total_over": {"amount": "20000000.00", "currency": "CHF"},

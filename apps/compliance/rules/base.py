@@ -45,6 +45,9 @@ class Regime:
     countries: tuple[str, ...]
     default_thresholds: Mapping[str, Any]
     answer_fields: tuple[str, ...]
+    # The step whose day chooses the rule set version, where the law dates it so (the UK
+    # statements); otherwise the assessment's day does.
+    decided_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ _ANSWERS: dict[str, tuple[str, str]] = {
     "verification_date": ("date", "date of the third-party verification"),
     "annual_income": ("money", "annual income"),
     "net_assets": ("money", "net assets"),
-    "statement_signed_on": ("date", "date of the signed statement"),
+    "statement": ("step", "the statement in the Schedule 5 form, completed and signed"),
+    "statement_criteria": ("str_list", "the criteria the statement's completion indicates"),
     "angel_network_member_since": ("date", "date of joining a business angels network"),
     "unlisted_investments_last_two_years": ("int", "investments in unlisted companies"),
     "private_equity_work_last_two_years": ("bool", "work in private equity or SME finance"),
