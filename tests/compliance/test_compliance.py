@@ -174,14 +174,25 @@ def test_a_uk_statement_is_judged_by_the_version_in_force_the_day_it_was_signed(
     assert (assessment.rule_set.version, assessment.outcome) == (version, outcome)
 
 
-def test_the_uk_rule_sets_are_dated_by_the_law():
-    dates = RuleSet.objects.filter(regime="uk_certified_hnw").order_by("version")
+@pytest.mark.parametrize(
+    ("regime", "dates"),
+    [
+        ("uk_certified_hnw", [date(2005, 7, 1), date(2024, 1, 31), date(2024, 3, 27)]),
+        (
+            "uk_self_certified_sophisticated",
+            [date(2005, 7, 1), date(2024, 1, 31), date(2024, 3, 27)],
+        ),
+        ("us_reg_d_accredited", [date(2020, 12, 8)]),
+        ("eu_mifid_professional", [date(2018, 1, 3)]),
+        ("fr_min_ticket_100k", [date(2018, 1, 3)]),
+        ("de_semi_professional", [date(2013, 7, 22)]),
+        ("ch_finsa_opting_out", [date(2020, 1, 1)]),
+    ],
+)
+def test_the_rule_sets_are_dated_by_the_law(regime, dates):
+    versions = RuleSet.objects.filter(regime=regime).order_by("version")
 
-    assert [rule_set.effective_from for rule_set in dates] == [
-        date(2005, 7, 1),
-        date(2024, 1, 31),
-        date(2024, 3, 27),
-    ]
+    assert [rule_set.effective_from for rule_set in versions] == dates
 
 
 def test_missing_answers_need_evidence_and_say_which(clerk, officer):

@@ -79,8 +79,12 @@ US_PERSON = {
     "expected_income_this_year": usd("150000"),
     "net_worth_excluding_residence": usd("500000"),
     "licences": [],
+    "issuer_insider": False,
+    "knowledgeable_employee": False,
+    "family_client": False,
     "offering_506c": False,
 }
+JOINT = {"joint": True, "expected_joint_income_this_year": usd("300000.01")}
 OVER_200K = [usd("200000.01"), usd("200000.01")]
 OVER_300K = [usd("300000.01"), usd("300000.01")]
 RICH = {"net_worth_excluding_residence": usd("1000000.01")}
@@ -131,37 +135,57 @@ US_PERSON_ROWS = [
         id="expected-income-exactly-at-threshold",
     ),
     pytest.param(
-        {"joint": True, "joint_income": OVER_300K, "expected_income_this_year": usd("300000.01")},
+        {**JOINT, "joint_income": OVER_300K},
         Q,
         "qualifies by joint income: 300,000.01 USD in 2024",
         id="joint-income-a-cent-over",
     ),
     pytest.param(
-        {
-            "joint": True,
-            "joint_income": [usd("400000"), usd("300000")],
-            "expected_income_this_year": usd("400000"),
-        },
+        {**JOINT, "joint_income": [usd("400000"), usd("300000")]},
         NQ,
         "joint income of 300,000.00 USD in 2025 is not over the 300,000.00 USD threshold",
         id="joint-income-exactly-at-threshold",
     ),
     pytest.param(
         {
-            "joint": True,
+            **JOINT,
             "income": [usd("900000"), usd("900000")],
             "joint_income": [usd("250000"), usd("250000")],
             "expected_income_this_year": usd("900000"),
         },
-        NQ,
-        "joint income of 250,000.00 USD in 2024 is below the 300,000.00 USD threshold",
-        id="joint-basis-reads-joint-income-only",
+        Q,
+        "qualifies by income: 900,000.00 USD in 2024",
+        id="a-joint-filer-qualifies-alone",
     ),
     pytest.param(
-        {"joint_income": OVER_300K, "expected_income_this_year": usd("300000.01")},
+        {**JOINT, "joint_income": [usd("250000"), usd("250000")]},
+        NQ,
+        "joint income of 250,000.00 USD in 2024 is below the 300,000.00 USD threshold",
+        id="a-joint-filer-neither-alone-nor-jointly",
+    ),
+    pytest.param(
+        {"joint_income": OVER_300K, "expected_joint_income_this_year": usd("300000.01")},
         NQ,
         "income of 150,000.00 USD in 2025 is below",
         id="individual-basis-ignores-joint-income",
+    ),
+    pytest.param(
+        {"issuer_insider": True},
+        Q,
+        "qualifies as a director, executive officer or general partner of the issuer",
+        id="issuer-insider",
+    ),
+    pytest.param(
+        {"knowledgeable_employee": True},
+        Q,
+        "qualifies as a knowledgeable employee of the private fund",
+        id="knowledgeable-employee",
+    ),
+    pytest.param(
+        {"family_client": True},
+        Q,
+        "qualifies as a family client of a qualifying family office",
+        id="family-client",
     ),
     pytest.param(
         RICH,
@@ -244,22 +268,40 @@ US_PERSON_ROWS = [
         id="506c-unknown-but-no-route",
     ),
     pytest.param(
-        {**RICH, "offering_506c": True, "verification_date": days_ago(89)},
+        {**RICH, "offering_506c": True, "verification_date": date(2025, 12, 2)},
         Q,
-        "third-party verification of 2025-12-02 is valid until 2026-03-02",
-        id="506c-verified-89-days-ago",
+        "third-party verification of 2025-12-02 is valid through 2026-03-01",
+        id="506c-verified-three-months-ending-today",
     ),
     pytest.param(
-        {**RICH, "offering_506c": True, "verification_date": days_ago(90)},
-        Q,
-        "valid until 2026-03-01",
-        id="506c-verified-90-days-ago",
-    ),
-    pytest.param(
-        {**RICH, "offering_506c": True, "verification_date": days_ago(91)},
+        {**RICH, "offering_506c": True, "verification_date": date(2025, 12, 1)},
         NE,
-        "is 91 days old on 2026-03-01; a Rule 506(c) offering needs one dated within the last 90",
-        id="506c-verified-91-days-ago",
+        "the third-party verification of 2025-12-01 is older than 3 months on 2026-03-01; a "
+        "Rule 506(c) offering needs one dated within the prior 3 months",
+        id="506c-verified-a-day-more-than-three-months-ago",
+    ),
+    pytest.param(
+        {
+            **RICH,
+            "offering_506c": True,
+            "verification_date": date(2024, 1, 5),
+            "previous_verification_date": date(2021, 3, 2),
+            "reconfirmation": Step(date(2026, 2, 1), "Avery Stone", "Written representation"),
+        },
+        Q,
+        "a written re-confirmation within 5 years of the verification of 2021-03-02",
+        id="506c-reconfirmed-within-five-years",
+    ),
+    pytest.param(
+        {
+            **RICH,
+            "offering_506c": True,
+            "previous_verification_date": date(2021, 3, 1),
+            "reconfirmation": Step(date(2026, 2, 1), "Avery Stone", "Written representation"),
+        },
+        NE,
+        "the re-confirmation of 2026-02-01 is not within 5 years of the verification of 2021-03-01",
+        id="506c-reconfirmed-too-late",
     ),
     pytest.param(
         {**RICH, "offering_506c": True},
@@ -291,12 +333,15 @@ def test_us_accredited_person(changes, outcome, reason):
 
 
 US_ENTITY = {
+    "entity_form": "corporation",
     "total_assets": usd("4000000"),
     "formed_for_this_investment": False,
+    "investments_owned": usd("1000000"),
     "all_owners_accredited": False,
     "regulated_entity": False,
     "offering_506c": False,
 }
+TRUST = {"entity_form": "trust", "total_assets": usd("9000000")}
 
 US_ENTITY_ROWS = [
     pytest.param(
@@ -365,7 +410,7 @@ US_ENTITY_ROWS = [
     pytest.param(
         {"regulated_entity": True, "offering_506c": True, "verification_date": days_ago(91)},
         NE,
-        "is 91 days old",
+        "is older than 3 months",
         id="506c-verified-91-days-ago",
     ),
     pytest.param(
@@ -373,6 +418,46 @@ US_ENTITY_ROWS = [
         Q,
         "qualifies as a regulated entity",
         id="506c-verified-89-days-ago",
+    ),
+    pytest.param(
+        {**TRUST, "directed_by_sophisticated_person": True},
+        Q,
+        "the trust is directed by a sophisticated person",
+        id="trust-directed-by-a-sophisticated-person",
+    ),
+    pytest.param(
+        {**TRUST, "directed_by_sophisticated_person": False},
+        NQ,
+        "the trust is not directed by a sophisticated person",
+        id="trust-not-directed-by-a-sophisticated-person",
+    ),
+    pytest.param(
+        {"entity_form": "other", "total_assets": usd("9000000")},
+        NQ,
+        "an entity of another form does not qualify by its total assets",
+        id="other-form-with-assets",
+    ),
+    pytest.param(
+        {"investments_owned": usd("5000000.01")},
+        Q,
+        "qualifies by investments owned: 5,000,000.01 USD over 5,000,000.00 USD",
+        id="investments-a-cent-over",
+    ),
+    pytest.param(
+        {"investments_owned": usd("9000000"), "formed_for_this_investment": True},
+        NQ,
+        "was formed to make this investment",
+        id="investments-of-a-vehicle-formed-for-this-deal",
+    ),
+    pytest.param(
+        {
+            "entity_form": "family_office",
+            "assets_under_management": usd("5000000.01"),
+            "directed_by_sophisticated_person": True,
+        },
+        Q,
+        "qualifies as a family office by assets under management",
+        id="family-office",
     ),
 ]
 
@@ -391,13 +476,20 @@ def test_us_qualification_without_506c_has_no_end_date():
     assert decision.valid_until is None
 
 
-def test_us_506c_qualification_lasts_90_days_from_the_verification():
-    verified = days_ago(10)
+def test_us_506c_qualification_lasts_three_calendar_months_from_the_verification():
+    verified = date(2025, 12, 15)
     answers = changed(US_PERSON, {**RICH, "offering_506c": True, "verification_date": verified})
 
     decision = decide("us_reg_d_accredited", answers)
 
-    assert decision.valid_until == verified + timedelta(days=90) == date(2026, 5, 20)
+    assert decision.valid_until == date(2026, 3, 14)
+
+
+def test_us_an_unknown_entity_form_is_a_broken_answer():
+    answers = changed(US_ENTITY, {"entity_form": "guild"})
+
+    with pytest.raises(ValueError, match="unknown entity form: guild"):
+        decide("us_reg_d_accredited", answers, investor_type="entity")
 
 
 def test_us_with_no_answers_names_every_missing_answer():
@@ -1559,7 +1651,9 @@ def test_mifid_applies_in_the_eu_and_the_eea():
         ("us_reg_d_accredited", "joint_income_over", usd("300000")),
         ("us_reg_d_accredited", "net_worth_over", usd("1000000")),
         ("us_reg_d_accredited", "total_assets_over", usd("5000000")),
-        ("us_reg_d_accredited", "verification_valid_days", 90),
+        ("us_reg_d_accredited", "verification_valid_months", 3),
+        ("us_reg_d_accredited", "reconfirmation_valid_years", 5),
+        ("us_reg_d_accredited", "investments_over", usd("5000000")),
         ("uk_certified_hnw", "annual_income_at_least", gbp("100000")),
         ("uk_certified_hnw", "net_assets_at_least", gbp("250000")),
         ("uk_certified_hnw", "statement_valid_months", 12),
@@ -1645,8 +1739,8 @@ def test_a_threshold_in_another_currency_is_a_broken_rule_set(code, key):
     ("change", "message"),
     [
         ({"net_worth_over": 1_000_000}, "net_worth_over of us_reg_d_accredited must be Money"),
-        ({"verification_valid_days": True}, "verification_valid_days .* whole number"),
-        ({"verification_valid_days": -1}, "verification_valid_days .* whole number"),
+        ({"verification_valid_months": True}, "verification_valid_months .* whole number"),
+        ({"verification_valid_months": -1}, "verification_valid_months .* whole number"),
         ({"income_years": "2"}, "income_years .* whole number"),
         ({"qualifying_licences": "series_7"}, "qualifying_licences .* list of names"),
         ({"minimum_age": 18}, "unknown thresholds for us_reg_d_accredited: minimum_age"),
@@ -1750,8 +1844,8 @@ VERSION_ROWS = [
     ),
     pytest.param(
         "us_reg_d_accredited",
-        {"verification_valid_days": 30},
-        changed(US_PERSON, {**RICH, "offering_506c": True, "verification_date": days_ago(60)}),
+        {"verification_valid_months": 1},
+        changed(US_PERSON, {**RICH, "offering_506c": True, "verification_date": days_ago(45)}),
         Q,
         NE,
         id="us-shorter-verification",

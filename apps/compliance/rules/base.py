@@ -70,6 +70,28 @@ _ANSWERS: dict[str, tuple[str, str]] = {
     "income": ("money_list", "income"),
     "joint_income": ("money_list", "joint income"),
     "expected_income_this_year": ("money", "expected income"),
+    "expected_joint_income_this_year": ("money", "expected joint income"),
+    "issuer_insider": (
+        "bool",
+        "whether a director, executive officer or general partner of the issuer",
+    ),
+    "knowledgeable_employee": (
+        "bool",
+        "whether a knowledgeable employee of the private fund invested in",
+    ),
+    "family_client": ("bool", "whether a family client of a qualifying family office"),
+    "entity_form": ("str", "the entity's legal form"),
+    "directed_by_sophisticated_person": (
+        "bool",
+        "whether its investment is directed by a sophisticated person",
+    ),
+    "investments_owned": ("money", "investments owned (Rule 2a51-1(b))"),
+    "assets_under_management": ("money", "assets under management"),
+    "previous_verification_date": ("date", "date of the issuer's earlier verification"),
+    "reconfirmation": (
+        "step",
+        "the written representation of remaining an accredited investor",
+    ),
     "net_worth_excluding_residence": ("money", "net worth"),
     "licences": ("str_list", "licences held"),
     "total_assets": ("money", "total assets"),
@@ -178,6 +200,18 @@ _FLAGS: dict[str, tuple[str, str]] = {
         "not every equity owner is accredited",
     ),
     "regulated_entity": ("qualifies as a regulated entity", "is not a regulated entity"),
+    "issuer_insider": (
+        "qualifies as a director, executive officer or general partner of the issuer",
+        "is not a director, executive officer or general partner of the issuer",
+    ),
+    "knowledgeable_employee": (
+        "qualifies as a knowledgeable employee of the private fund",
+        "is not a knowledgeable employee of the private fund",
+    ),
+    "family_client": (
+        "qualifies as a family client of a qualifying family office",
+        "is not a family client of a qualifying family office",
+    ),
     "public_body": (
         "qualifies as a government, public debt office, central bank or supranational institution",
         "is not a government, public debt office, central bank or supranational institution",
