@@ -87,6 +87,7 @@ MAY: dict[str, frozenset[str]] = {
     # compliance
     "rule_set_publish": frozenset({COMPLIANCE, SYSTEM}),
     "assessment_record": frozenset({COMPLIANCE, SYSTEM}) | OWN,
+    "qualification_step_record": frozenset({COMPLIANCE, SYSTEM}) | OWN,
     "assessment_decide": frozenset({COMPLIANCE, SYSTEM}),
     "sanctions_list_import": frozenset({COMPLIANCE, SYSTEM}),
     "sanctions_screen_all": frozenset({COMPLIANCE, SYSTEM}),

@@ -27,7 +27,14 @@ from apps.compliance.models import (
     SanctionsList,
     ScreeningHit,
 )
-from apps.compliance.rules import REGIMES, Step, evaluate, thresholds_from_json, thresholds_to_json
+from apps.compliance.rules import (
+    REGIMES,
+    Step,
+    answer_is_step,
+    evaluate,
+    thresholds_from_json,
+    thresholds_to_json,
+)
 from apps.compliance.sanctions import ListEntry, Person, SanctionsIndex, parse_sanctions_csv
 from apps.core.exceptions import DomainError
 from apps.core.history import acting, history_bulk_record
@@ -216,6 +223,41 @@ def assessment_decide(
             decided_by=by,
             recorded_by=by,
         )
+    )
+
+
+@use_case(permission="compliance.add_assessment", on="investor")
+def qualification_step_record(
+    *,
+    investor: Investor,
+    regime: str,
+    step: str,
+    taken: Step,
+    by: User,
+    on: date | None = None,
+) -> Assessment:
+    """Record one step of a procedure the law requires (a request, a warning, a statement, a
+    declaration, a confirmation) and assess again: the investor's latest assessment under
+    ``regime`` (by the rules, not an officer's decision) with ``step`` now recorded as
+    ``taken``. A procedure is built up this way, one document at a time; each assessment keeps
+    the facts it was decided on."""
+    _regime(regime)
+    if step not in REGIMES[regime].answer_fields or not answer_is_step(step):
+        raise ValidationError({"step": f"{step!r} is not a step of {regime}'s procedures"})
+    on = on or timezone.localdate()
+    latest = (
+        Assessment.objects.filter(investor=investor, regime=regime, decided_by__isnull=True)
+        .order_by("-assessed_on", "-pk")
+        .first()
+    )
+    answers = answers_from_json(latest.answers) if latest is not None else {}
+    return assessment_record.step(
+        investor=investor,
+        regime=regime,
+        answers={**answers, step: taken},
+        by=by,
+        on=on,
+        evidence=latest.evidence if latest is not None else "",
     )
 
 

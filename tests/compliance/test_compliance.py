@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -15,6 +16,7 @@ from apps.compliance.selectors import eligibility
 from apps.compliance.services import (
     assessment_decide,
     assessment_record,
+    qualification_step_record,
     rule_set_publish,
     sanctions_list_import,
     screening_hit_decide,
@@ -386,3 +388,69 @@ def test_rescreening_updates_statuses_in_bulk_with_a_history_row_each(
     assert set(Investor.objects.values_list("sanctions_status", flat=True)) == {"clear"}
     latest = Investor.history.filter(history_change_reason="sanctions screening: clear")
     assert latest.count() == 60  # one row per investor for each of the two screenings
+
+
+def test_a_procedure_is_recorded_one_document_at_a_time_and_each_assessment_keeps_its_facts(
+    clerk, officer
+):
+    investor = make_investor(clerk, officer, country="DE")
+    criteria = {
+        "transactions_per_quarter": [12, 11, 10, 12],
+        "portfolio": Money(60_000_000, "EUR"),
+        "years_in_financial_sector": 0,
+        "firm_assessment": Step(date(2026, 2, 1), "Helios Bank AG", "Assessment of expertise"),
+    }
+    first = assessment_record(
+        investor=investor,
+        regime="eu_mifid_professional",
+        answers=criteria,
+        by=officer,
+        on=date(2026, 2, 1),
+    )
+    steps = [
+        ("professional_request", Step(date(2026, 2, 2), "the client", "Request, signed")),
+        ("protections_warning", Step(date(2026, 2, 3), "Helios Bank AG", "Warning letter")),
+        ("warning_acknowledgement", Step(date(2026, 2, 4), "the client", "Acknowledgement")),
+    ]
+
+    assessments = [first]
+    for number, (step, taken) in enumerate(steps):
+        assessments.append(
+            qualification_step_record(
+                investor=investor,
+                regime="eu_mifid_professional",
+                step=step,
+                taken=taken,
+                by=officer,
+                on=date(2026, 2, 2 + number),
+            )
+        )
+
+    assert [a.outcome for a in assessments] == [
+        "needs_evidence",
+        "needs_evidence",
+        "needs_evidence",
+        "qualified",
+    ]
+    assert "needs the client's written request" in " ".join(assessments[0].reasons)
+    assert "needs the firm's written warning" in " ".join(assessments[1].reasons)
+    assert "needs the client's written acknowledgement" in " ".join(assessments[2].reasons)
+    assert set(Assessment.objects.get(pk=first.pk).answers) == set(criteria)
+    assert assessments[-1].answers["warning_acknowledgement"] == {
+        "step": {"on": "2026-02-04", "by": "the client", "document": "Acknowledgement"}
+    }
+
+
+def test_a_figure_is_not_recorded_as_a_procedure_step(clerk, officer):
+    investor = make_investor(clerk, officer, country="DE")
+
+    with pytest.raises(ValidationError, match="'portfolio' is not a step"):
+        qualification_step_record(
+            investor=investor,
+            regime="eu_mifid_professional",
+            step="portfolio",
+            taken=Step(date(2026, 2, 2), "the client", "Statement"),
+            by=officer,
+        )
+
+    assert not Assessment.objects.filter(investor=investor).exists()

@@ -39,6 +39,7 @@ from typing import Any
 
 from apps.compliance.rules import ch, de, eu, fr, manual, uk, us
 from apps.compliance.rules.base import (
+    _ANSWERS,
     INVESTOR_TYPES,
     Decision,
     Outcome,
@@ -68,6 +69,7 @@ __all__ = [
     "Outcome",
     "Regime",
     "Step",
+    "answer_is_step",
     "evaluate",
     "thresholds_from_json",
     "thresholds_to_json",
@@ -97,6 +99,11 @@ _EVALUATORS: dict[str, Callable[[_Case, str], _Result]] = {
     "ch_finsa_opting_out": _ch_finsa,
     "default_manual": _default_manual,
 }
+
+
+def answer_is_step(key: str) -> bool:
+    """Whether the answer ``key`` is a step of a procedure (a ``Step``), not a figure."""
+    return key in _ANSWERS and _ANSWERS[key][0] == "step"
 
 
 def evaluate(
