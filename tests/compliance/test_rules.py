@@ -444,6 +444,33 @@ US_ENTITY_ROWS = [
         id="investments-a-cent-over",
     ),
     pytest.param(
+        {"investments_owned": usd("5000000")},
+        NQ,
+        "investments owned (Rule 2a51-1(b)) of 5,000,000.00 USD is not over the 5,000,000.00 "
+        "USD threshold",
+        id="investments-exactly-at-threshold",
+    ),
+    pytest.param(
+        {
+            "entity_form": "family_office",
+            "assets_under_management": usd("5000000"),
+            "directed_by_sophisticated_person": True,
+        },
+        NQ,
+        "assets under management of 5,000,000.00 USD is not over the 5,000,000.00 USD threshold",
+        id="family-office-exactly-at-threshold",
+    ),
+    pytest.param(
+        {
+            "entity_form": "family_office",
+            "assets_under_management": usd("9000000"),
+            "directed_by_sophisticated_person": False,
+        },
+        NQ,
+        "the family office is not directed by a sophisticated person",
+        id="family-office-not-so-directed",
+    ),
+    pytest.param(
         {"investments_owned": usd("9000000"), "formed_for_this_investment": True},
         NQ,
         "was formed to make this investment",
