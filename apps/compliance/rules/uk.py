@@ -32,6 +32,7 @@ from types import MappingProxyType
 from apps.compliance.rules.base import (
     Outcome,
     Regime,
+    Step,
     _all_of,
     _any_of,
     _Case,
@@ -164,7 +165,7 @@ def _uk_certified_hnw(case: _Case, investor_type: str) -> _Result:
 def _statement_day(case: _Case) -> date:
     """The day the criteria are measured back from: the statement's, else the assessment's."""
     statement = case.answers.get("statement")
-    return statement.on if statement is not None else case.on
+    return statement.on if isinstance(statement, Step) else case.on
 
 
 def _uk_angel_network(case: _Case) -> _Finding:

@@ -221,7 +221,7 @@ def _us_verification(case: _Case) -> _Result:
             f"{case.on}; a Rule 506(c) offering needs one dated within the prior {months} months"
         )
     else:
-        fresh = _unknown("missing answer verification_date (date of the third-party verification)")
+        fresh = case.unanswered("verification_date") or _unknown()
     reconfirmed, until = _us_reconfirmation(case)
     if reconfirmed.outcome is Outcome.QUALIFIED:
         return reconfirmed, until
